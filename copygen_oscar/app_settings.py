@@ -1,0 +1,49 @@
+"""Every ``COPYGEN_*`` setting with its default.
+
+Values are read lazily from ``django.conf.settings`` on each access (``app_settings.COPYGEN_X``), so
+``override_settings`` in tests and per-process environment in workers both take effect.
+"""
+
+from django.conf import settings
+
+DEFAULTS = {
+    # Dotted path of the generation backend class (one interface: copygen_oscar.backends.base.GenerationBackend).
+    "COPYGEN_BACKEND": "copygen_oscar.backends.transformers.TransformersBackend",
+    # Folder of the causal LM the transformers backend serves (a local path; nothing is fetched from a hub).
+    "COPYGEN_MODEL_PATH": None,
+    # "auto" picks CUDA when present (bf16 where supported), otherwise CPU; or name a torch device ("cpu", "cuda:1").
+    "COPYGEN_DEVICE": "auto",
+    # Ask for a description automatically when a product without one is saved.
+    "COPYGEN_AUTO_GENERATE": True,
+    # Copy kinds requested automatically on save.
+    "COPYGEN_AUTO_KINDS": ("description",),
+    # Variants generated per request (the merchant picks among them).
+    "COPYGEN_VARIANTS_PER_REQUEST": 2,
+    # Requests a worker claims and generates together in one batched forward pass.
+    "COPYGEN_BATCH_SIZE": 16,
+    # Upper bound on generated tokens per variant.
+    "COPYGEN_MAX_NEW_TOKENS": 160,
+    # Sampling temperature and nucleus for generation.
+    "COPYGEN_TEMPERATURE": 0.8,
+    "COPYGEN_TOP_P": 0.95,
+    # Seconds a claimed request stays leased to one worker before the sweep hands it to another.
+    "COPYGEN_LEASE_SECONDS": 300,
+    # Claims of one request before it is failed for good (a request that keeps killing workers must stop).
+    "COPYGEN_MAX_ATTEMPTS": 3,
+    # A pending request older than this many seconds gets a fresh wake-up message from the sweep.
+    "COPYGEN_STALE_PENDING_SECONDS": 20,
+    # Celery queue of the model-holding workers (one solo worker per GPU).
+    "COPYGEN_GPU_QUEUE": "copygen_gpu",
+    # Celery queue of light work: sweeps, bookkeeping.
+    "COPYGEN_CPU_QUEUE": "copygen_cpu",
+    # Seconds between periodic sweeps (see copygen_oscar.schedules.beat_schedule).
+    "COPYGEN_SWEEP_INTERVAL": 15.0,
+    # Brand voice the prompts carry.
+    "COPYGEN_BRAND_NAME": "",
+}
+
+
+def __getattr__(name):
+    if name in DEFAULTS:
+        return getattr(settings, name, DEFAULTS[name])
+    raise AttributeError(name)

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CopygenConfig(AppConfig):
+    name = "copygen_oscar"
+    label = "copygen"
+    verbose_name = _("Copy generation")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import receivers  # noqa: F401  (connects the product save receiver)

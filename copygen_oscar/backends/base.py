@@ -1,0 +1,24 @@
+from dataclasses import dataclass
+
+
+class BackendError(RuntimeError):
+    """The backend cannot generate at all (no model, broken weights); every request in the batch fails with it."""
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    path: str
+    fingerprint: str
+    base_model: str = ""
+
+
+class GenerationBackend:
+    """Turns a batch of prompts into texts. Implementations batch internally; callers never loop per prompt."""
+
+    def model_info(self) -> ModelInfo:
+        raise NotImplementedError
+
+    def generate(self, prompts: list[str], *, n: int, max_new_tokens: int) -> list[list[str]]:
+        """Return, for each prompt, ``n`` continuations (the text after the prompt only)."""
+        raise NotImplementedError

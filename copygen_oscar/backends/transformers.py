@@ -1,0 +1,109 @@
+"""In-process causal LM through ``transformers``: CPU or CUDA, batched, loaded once per worker process."""
+
+import hashlib
+import logging
+import os
+import threading
+from pathlib import Path
+
+from .. import app_settings
+from .base import BackendError, GenerationBackend, ModelInfo
+
+logger = logging.getLogger(__name__)
+
+
+def fingerprint(path):
+    """Content hash of a model folder's weights and config, so a retrained folder is a new version."""
+    digest = hashlib.sha256()
+    folder = Path(path)
+    for name in sorted(p.name for p in folder.iterdir() if p.suffix in {".safetensors", ".json"}):
+        with open(folder / name, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
+class TransformersBackend(GenerationBackend):
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._loaded = None  # (path, mtime, model, tokenizer, info, device)
+
+    def _model_path(self):
+        path = app_settings.COPYGEN_MODEL_PATH
+        if not path:
+            raise BackendError("COPYGEN_MODEL_PATH is not set: train a model (manage.py copygen_train) and point to it")
+        path = os.fspath(path)
+        if not os.path.isfile(os.path.join(path, "config.json")):
+            raise BackendError(f"No model at {path} (config.json missing): train one with manage.py copygen_train")
+        return path
+
+    def _load(self):
+        """Load lazily, and again when the folder changes on disk, checked between batches."""
+        path = self._model_path()
+        mtime = max(p.stat().st_mtime_ns for p in Path(path).iterdir())
+        with self._lock:
+            if self._loaded and self._loaded[:2] == (path, mtime):
+                return self._loaded
+            import torch
+            from transformers import AutoModelForCausalLM, AutoTokenizer
+
+            device = app_settings.COPYGEN_DEVICE
+            if device == "auto":
+                device = "cuda" if torch.cuda.is_available() else "cpu"
+            dtype = torch.float32
+            if device.startswith("cuda") and torch.cuda.is_bf16_supported():
+                dtype = torch.bfloat16
+            try:
+                tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+                model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype, local_files_only=True).to(device)
+            except Exception as exc:  # noqa: BLE001  (any load failure is a backend failure with its reason)
+                raise BackendError(f"Could not load the model at {path}: {exc}") from exc
+            model.eval()
+            if tokenizer.pad_token is None:
+                tokenizer.pad_token = tokenizer.eos_token
+            tokenizer.padding_side = "left"  # decoder-only batches are padded on the left
+            info = ModelInfo(
+                name=Path(path).name,
+                path=path,
+                fingerprint=fingerprint(path),
+                base_model=getattr(model.config, "_name_or_path", "") or "",
+            )
+            logger.info("Loaded model %s on %s (%s)", path, device, dtype)
+            self._loaded = (path, mtime, model, tokenizer, info, device)
+            return self._loaded
+
+    def model_info(self):
+        return self._load()[4]
+
+    def _format(self, tokenizer, prompt):
+        if getattr(tokenizer, "chat_template", None):
+            return tokenizer.apply_chat_template(
+                [{"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True
+            )
+        return prompt
+
+    def generate(self, prompts, *, n, max_new_tokens):
+        import torch
+
+        _, _, model, tokenizer, _, device = self._load()
+        texts = [self._format(tokenizer, p) for p in prompts]
+        batch = tokenizer(texts, return_tensors="pt", padding=True).to(device)
+        max_positions = getattr(model.config, "n_positions", None) or getattr(model.config, "max_position_embeddings", 0)
+        if max_positions and batch["input_ids"].shape[1] + max_new_tokens > max_positions:
+            max_new_tokens = max(0, max_positions - batch["input_ids"].shape[1])
+            if max_new_tokens < 8:
+                raise BackendError(f"Prompt too long for the model's context of {max_positions} tokens")
+        with torch.inference_mode():
+            out = model.generate(
+                **batch,
+                do_sample=True,
+                temperature=app_settings.COPYGEN_TEMPERATURE,
+                top_p=app_settings.COPYGEN_TOP_P,
+                max_new_tokens=max_new_tokens,
+                num_return_sequences=n,
+                pad_token_id=tokenizer.pad_token_id,
+                eos_token_id=tokenizer.eos_token_id,
+            )
+        new_tokens = out[:, batch["input_ids"].shape[1] :]
+        decoded = tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
+        return [decoded[i * n : (i + 1) * n] for i in range(len(prompts))]

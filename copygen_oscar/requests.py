@@ -1,0 +1,260 @@
+"""Durable generation requests: rows first, wake-ups second, claims in batches, results written once.
+
+A request is committed with (or before) the change that caused it. The Celery message that follows only wakes
+a worker; losing it loses nothing, because workers claim whatever is pending and the periodic sweep re-sends
+wake-ups and hands back claims whose worker died (its lease ran out).
+"""
+
+import logging
+import os
+import socket
+import uuid
+from collections import defaultdict
+from datetime import timedelta
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from oscar.core.loading import get_model
+
+from . import app_settings
+from .backends import get_backend
+from .backends.base import BackendError
+from .facts import EmptyFacts, product_facts
+from .kinds import UnusableOutput, get_kind
+
+logger = logging.getLogger(__name__)
+
+GenerationRequest = get_model("copygen", "GenerationRequest")
+CopyVariant = get_model("copygen", "CopyVariant")
+ModelVersion = get_model("copygen", "ModelVersion")
+
+
+def new_worker_id():
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def request_generation(product, *, kind="description", source=GenerationRequest.AUTO, n=None, tone="", segment="",
+                       user=None):
+    """Record a request (or join the one already waiting) and wake a worker once the transaction commits.
+
+    Returns ``(request, created)``. Runs in a savepoint, so a failure here never breaks the caller's transaction.
+    """
+    get_kind(kind)  # unknown kinds are refused here, with the list of known ones
+    lookup = dict(product=product, kind=kind, tone=tone, segment=segment, status=GenerationRequest.PENDING)
+    try:
+        with transaction.atomic():
+            request = GenerationRequest.objects.create(
+                n_variants=n or app_settings.COPYGEN_VARIANTS_PER_REQUEST,
+                source=source,
+                created_by=user if user is not None and user.is_authenticated else None,
+                **lookup,
+            )
+    except IntegrityError:
+        # A burst of saves: one request is already waiting and will see the latest product data when claimed.
+        return GenerationRequest.objects.get(**lookup), False
+    transaction.on_commit(wake_workers)
+    return request, True
+
+
+def wake_workers():
+    """Send one wake-up to the GPU queue. The broker being down is survivable: the sweep retries later."""
+    from .tasks import process_requests
+
+    try:
+        process_requests.apply_async(queue=app_settings.COPYGEN_GPU_QUEUE, retry=False)
+    except Exception as exc:  # noqa: BLE001  (any broker failure: the row is safe, the sweep re-sends)
+        logger.warning("copygen: broker unavailable, pending requests wait for the sweep (%s)", exc)
+        return False
+    return True
+
+
+def claim_batch(worker_id, limit=None):
+    """Claim up to ``limit`` pending requests for this worker, oldest first.
+
+    On PostgreSQL concurrent workers skip each other's locked rows and get disjoint batches. Elsewhere the
+    conditional UPDATE still guarantees that each row goes to one worker only.
+    """
+    limit = limit or app_settings.COPYGEN_BATCH_SIZE
+    now = timezone.now()
+    with transaction.atomic():
+        pending = GenerationRequest.objects.filter(status=GenerationRequest.PENDING).order_by("created_at", "pk")
+        if connection.features.has_select_for_update_skip_locked:
+            pending = pending.select_for_update(skip_locked=True)
+        ids = list(pending.values_list("pk", flat=True)[:limit])
+        if not ids:
+            return []
+        GenerationRequest.objects.filter(pk__in=ids, status=GenerationRequest.PENDING).update(
+            status=GenerationRequest.RUNNING,
+            claimed_by=worker_id,
+            lease_expires_at=now + timedelta(seconds=app_settings.COPYGEN_LEASE_SECONDS),
+            attempts=F("attempts") + 1,
+            updated_at=now,
+        )
+    return list(
+        GenerationRequest.objects.filter(pk__in=ids, status=GenerationRequest.RUNNING, claimed_by=worker_id)
+        .select_related("product")
+        .order_by("created_at", "pk")
+    )
+
+
+def _finish(request, worker_id, status, reason="", variants=(), facts_hash="", model_version=None):
+    """Write a claimed request's outcome once. Returns False when the claim was lost (the sweep gave it away)."""
+    with transaction.atomic():
+        owned = (
+            GenerationRequest.objects.select_for_update()
+            .filter(pk=request.pk, status=GenerationRequest.RUNNING, claimed_by=worker_id)
+            .first()
+        )
+        if owned is None:
+            logger.warning("copygen: request %s is no longer claimed by %s; result dropped", request.pk, worker_id)
+            return False
+        for index, (body, prompt, scores, guard) in enumerate(variants):
+            CopyVariant.objects.get_or_create(
+                request=owned,
+                index=index,
+                defaults=dict(
+                    product_id=owned.product_id,
+                    kind=owned.kind,
+                    model_version=model_version,
+                    body=body,
+                    prompt=prompt,
+                    facts_hash=facts_hash,
+                    scores=scores,
+                    guard=guard,
+                ),
+            )
+        owned.status = status
+        owned.reason = reason[:2000]
+        owned.facts_hash = facts_hash or owned.facts_hash
+        owned.finished_at = timezone.now()
+        owned.lease_expires_at = None
+        owned.save(update_fields=["status", "reason", "facts_hash", "finished_at", "lease_expires_at", "updated_at"])
+    return True
+
+
+def fail(request, worker_id, reason):
+    return _finish(request, worker_id, GenerationRequest.FAILED, reason=reason)
+
+
+def _generate_isolated(backend, prompts, n):
+    """Generate a batch; if the batch raises, retry one by one so only the request at fault fails."""
+    max_new_tokens = app_settings.COPYGEN_MAX_NEW_TOKENS
+    try:
+        return backend.generate(prompts, n=n, max_new_tokens=max_new_tokens)
+    except BackendError:
+        raise
+    except Exception:  # noqa: BLE001
+        if len(prompts) == 1:
+            raise
+        logger.exception("copygen: batch generation failed; retrying its %d prompts one by one", len(prompts))
+    results = []
+    for prompt in prompts:
+        try:
+            results.append(backend.generate([prompt], n=n, max_new_tokens=max_new_tokens)[0])
+        except BackendError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            results.append(exc)
+    return results
+
+
+def process_claimed(claimed, worker_id):
+    """Generate copy for claimed requests in one batch per variant count. Returns the number completed."""
+    backend = get_backend()
+    try:
+        info = backend.model_info()
+    except BackendError as exc:
+        for request in claimed:
+            fail(request, worker_id, f"Model unavailable: {exc}")
+        return 0
+    model_version, _ = ModelVersion.objects.get_or_create(
+        path=info.path, fingerprint=info.fingerprint, defaults={"name": info.name, "base_model": info.base_model}
+    )
+
+    jobs = defaultdict(list)  # n_variants -> [(request, kind, facts, prompt)]
+    for request in claimed:
+        try:
+            kind = get_kind(request.kind)
+            facts = product_facts(request.product)
+        except (EmptyFacts, ValueError) as exc:
+            fail(request, worker_id, str(exc))
+            continue
+        prompt = kind.build_prompt(
+            facts, tone=request.tone, segment=request.segment, brand=app_settings.COPYGEN_BRAND_NAME
+        )
+        jobs[request.n_variants].append((request, kind, facts, prompt))
+
+    done = 0
+    for n, group in jobs.items():
+        try:
+            outputs = _generate_isolated(backend, [prompt for *_, prompt in group], n)
+        except Exception as exc:  # noqa: BLE001  (the model itself is broken: every request says why)
+            for request, *_ in group:
+                fail(request, worker_id, f"Generation failed: {exc}")
+            continue
+        for (request, kind, facts, prompt), texts in zip(group, outputs):
+            if isinstance(texts, Exception):
+                fail(request, worker_id, f"Generation failed: {texts}")
+                continue
+            variants, problems = [], []
+            for text in texts:
+                try:
+                    parsed = kind.parse(text)
+                except UnusableOutput as exc:
+                    problems.append(str(exc))
+                    continue
+                variants.append((parsed.body, prompt, parsed.scores, {"sanitised": True}))
+            if not variants:
+                fail(request, worker_id, "The model produced no usable text: " + "; ".join(sorted(set(problems))))
+                continue
+            if _finish(request, worker_id, GenerationRequest.DONE, variants=variants, facts_hash=facts.hash,
+                       model_version=model_version):
+                done += 1
+    return done
+
+
+def process_pending(worker_id=None, max_batches=None):
+    """Claim and process batches until nothing is pending. Returns the number of requests completed."""
+    worker_id = worker_id or new_worker_id()
+    done = batches = 0
+    while max_batches is None or batches < max_batches:
+        claimed = claim_batch(worker_id)
+        if not claimed:
+            break
+        done += process_claimed(claimed, worker_id)
+        batches += 1
+    return done
+
+
+def sweep(now=None):
+    """Hand back expired claims, fail requests that keep dying, and wake workers for anything waiting."""
+    now = now or timezone.now()
+    requeued = failed = 0
+    expired = GenerationRequest.objects.filter(status=GenerationRequest.RUNNING, lease_expires_at__lt=now)
+    for request in expired.only("pk", "attempts", "product_id", "kind", "tone", "segment"):
+        if request.attempts >= app_settings.COPYGEN_MAX_ATTEMPTS:
+            failed += expired.filter(pk=request.pk).update(
+                status=GenerationRequest.FAILED,
+                reason=f"Gave up after {request.attempts} attempts: the worker stopped before finishing each time.",
+                finished_at=now,
+                lease_expires_at=None,
+            )
+            continue
+        try:
+            with transaction.atomic():
+                requeued += expired.filter(pk=request.pk).update(
+                    status=GenerationRequest.PENDING, claimed_by="", lease_expires_at=None, updated_at=now
+                )
+        except IntegrityError:
+            # A newer request for the same copy is already waiting; it will see fresher facts anyway.
+            failed += expired.filter(pk=request.pk).update(
+                status=GenerationRequest.FAILED,
+                reason="Superseded by a newer request after its worker stopped.",
+                finished_at=now,
+                lease_expires_at=None,
+            )
+    stale_before = now - timedelta(seconds=app_settings.COPYGEN_STALE_PENDING_SECONDS)
+    waiting = GenerationRequest.objects.filter(status=GenerationRequest.PENDING, updated_at__lt=stale_before).exists()
+    woken = bool((requeued or waiting) and wake_workers())
+    return {"requeued": requeued, "failed": failed, "woken": woken}

@@ -1,0 +1,17 @@
+"""Celery tasks. Messages carry no data: the database rows are the work, tasks only go and get it."""
+
+from celery import shared_task
+
+from . import requests
+
+
+@shared_task(name="copygen.process_requests", ignore_result=True)
+def process_requests():
+    """Drain pending generation requests in batches (GPU queue, one solo worker per device)."""
+    return requests.process_pending()
+
+
+@shared_task(name="copygen.sweep_requests", ignore_result=True)
+def sweep_requests():
+    """Periodic: recover stale claims and re-send lost wake-ups (CPU queue, run by beat)."""
+    return requests.sweep()

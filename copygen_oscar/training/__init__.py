@@ -1,0 +1,1 @@
+"""Training the store's own generator: data preparation and trainers."""

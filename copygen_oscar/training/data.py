@@ -1,0 +1,39 @@
+"""Training pairs (prompt -> human copy) from the store's own catalogue."""
+
+from oscar.core.loading import get_model
+
+from .. import app_settings
+from ..facts import EmptyFacts, product_facts
+from ..guard.sanitise import plain_text
+from ..kinds import get_kind
+
+Product = get_model("catalogue", "Product")
+
+
+def store_pairs(kind="description"):
+    """(prompt, target) for every standalone or parent product whose description a person wrote.
+
+    The prompt is built by the same kind module that prompts at generation time, so training and serving agree.
+    """
+    copy_kind = get_kind(kind)
+    pairs = []
+    products = (
+        Product.objects.exclude(structure=Product.CHILD)
+        .exclude(description="")
+        .select_related("product_class")
+        .prefetch_related("categories", "stockrecords", "attribute_values__attribute")
+        .order_by("pk")
+    )
+    for product in products:
+        # Copy this project published is not the store's voice; it must not train the next model.
+        if product.copygen_variants.filter(status="live").exists():
+            continue
+        target = plain_text(product.description.replace("</p>", "\n"))
+        if len(target) < 20:
+            continue
+        try:
+            facts = product_facts(product)
+        except EmptyFacts:
+            continue
+        pairs.append((copy_kind.build_prompt(facts, brand=app_settings.COPYGEN_BRAND_NAME), target))
+    return pairs
