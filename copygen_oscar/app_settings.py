@@ -36,6 +36,8 @@ DEFAULTS = {
     "COPYGEN_GPU_QUEUE": "copygen_gpu",
     # Celery queue of light work: sweeps, bookkeeping.
     "COPYGEN_CPU_QUEUE": "copygen_cpu",
+    # Seconds a product save may spend reaching a broker that is down (the request row is committed regardless).
+    "COPYGEN_PUBLISH_TIMEOUT": 0.5,
     # Seconds between periodic sweeps (see copygen_oscar.schedules.beat_schedule).
     "COPYGEN_SWEEP_INTERVAL": 15.0,
     # Brand voice the prompts carry.

@@ -62,7 +62,12 @@ def wake_workers():
     from .tasks import process_requests
 
     try:
-        process_requests.apply_async(queue=app_settings.COPYGEN_GPU_QUEUE, retry=False)
+        # Its own short-fused connection: the shared pool would retry for the full broker timeout.
+        app = process_requests.app
+        options = {**(app.conf.broker_transport_options or {}), "max_retries": 0}
+        with app.connection_for_write(connect_timeout=app_settings.COPYGEN_PUBLISH_TIMEOUT,
+                                      transport_options=options) as conn:
+            process_requests.apply_async(queue=app_settings.COPYGEN_GPU_QUEUE, retry=False, connection=conn)
     except Exception as exc:  # noqa: BLE001  (any broker failure: the row is safe, the sweep re-sends)
         logger.warning("copygen: broker unavailable, pending requests wait for the sweep (%s)", exc)
         return False
@@ -208,8 +213,9 @@ def process_claimed(claimed, worker_id):
             if not variants:
                 fail(request, worker_id, "The model produced no usable text: " + "; ".join(sorted(set(problems))))
                 continue
-            if _finish(request, worker_id, GenerationRequest.DONE, variants=variants, facts_hash=facts.hash,
-                       model_version=model_version):
+            note = f"{len(problems)} of {n} variants dropped: {'; '.join(sorted(set(problems)))}" if problems else ""
+            if _finish(request, worker_id, GenerationRequest.DONE, reason=note, variants=variants,
+                       facts_hash=facts.hash, model_version=model_version):
                 done += 1
     return done
 

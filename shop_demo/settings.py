@@ -189,8 +189,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-# A product save must not wait long on a broker that is down: the request row is already committed.
-CELERY_BROKER_CONNECTION_TIMEOUT = 2
+
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = "copygen_cpu"
