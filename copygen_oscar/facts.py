@@ -22,7 +22,7 @@ _UNIT_IN_NAME = re.compile(r"^(?P<name>.*?)\s*\((?P<unit>[^)]+)\)\s*$")
 # Spelled-out units folded to the symbol a shopper reads on a spec sheet.
 UNIT_ALIASES = {
     "grams": "g", "gram": "g", "kilograms": "kg", "kilogram": "kg", "millimetres": "mm", "millimeters": "mm",
-    "centimetres": "cm", "centimeters": "cm", "litres": "l", "liters": "l", "millilitres": "ml",
+    "metres": "m", "meters": "m", "metre": "m", "centimetres": "cm", "centimeters": "cm", "litres": "l", "liters": "l", "millilitres": "ml",
     "milliliters": "ml", "watts": "W", "watt": "W", "w": "W", "hours": "h", "hour": "h", "hrs": "h",
     "mah": "mAh", "inches": "in", "inch": "in",
 }

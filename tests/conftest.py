@@ -117,8 +117,9 @@ def purge_broker():
                 pass
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def celery_worker_process(tiny_model, tmp_path_factory):
+    """One worker per test module, gone before the next module claims rows in-process."""
     purge_broker()
     worker = Worker(worker_env(), tmp_path_factory.mktemp("logs") / "worker.log")
     yield worker
@@ -134,6 +135,6 @@ def wait_until():
             if value:
                 return value
             time.sleep(interval)
-        raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+        raise AssertionError(f"timed out after {timeout}s waiting for {message() if callable(message) else message}")
 
     return wait

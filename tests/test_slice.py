@@ -6,16 +6,13 @@ from oscar.apps.catalogue.categories import create_from_breadcrumbs
 from oscar.core.loading import get_model
 from oscar.test.factories import create_product
 
+from tests.helpers import finished
+
 GenerationRequest = get_model("copygen", "GenerationRequest")
 CopyVariant = get_model("copygen", "CopyVariant")
 ProductCategory = get_model("catalogue", "ProductCategory")
 
 pytestmark = [pytest.mark.stack, pytest.mark.django_db(transaction=True)]
-
-
-def finished(request):
-    request.refresh_from_db()
-    return request.status in (GenerationRequest.DONE, GenerationRequest.FAILED) and request
 
 
 def test_save_generates_a_draft_through_a_real_worker(celery_worker_process, tiny_model, wait_until, client,

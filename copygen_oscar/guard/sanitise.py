@@ -7,13 +7,14 @@ import nh3
 
 ALLOWED_TAGS = {"p", "ul", "ol", "li", "strong", "em", "br"}
 _TAG = re.compile(r"<[^>]*>")
+_SCRIPT = re.compile(r"<(script|style|template)\b[^>]*>.*?(</\1\s*>|$)", re.S | re.I)
 _SPECIAL_TOKEN = re.compile(r"<\|[^|>]*\|>")
 _SPACE = re.compile(r"[ \t\r\f\v]+")
 
 
 def plain_text(text):
     """Text with every tag and special token removed and whitespace tidied; newlines are kept."""
-    text = _SPECIAL_TOKEN.sub(" ", str(text or ""))
+    text = _SCRIPT.sub(" ", _SPECIAL_TOKEN.sub(" ", str(text or "")))
     text = html.unescape(_TAG.sub(" ", text))
     lines = [_SPACE.sub(" ", line).strip() for line in text.split("\n")]
     return "\n".join(lines).strip()

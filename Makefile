@@ -1,0 +1,56 @@
+# copygen-oscar: `make demo` runs the demo store, `make test` runs the whole suite.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+CELERY := $(VENV)/bin/celery
+MODEL := var/models/demo
+DEMO_EMAIL := demo@example.com
+DEMO_PASSWORD := copygen-demo
+
+# The test suite's real services (started by tests/services.py when installed but stopped).
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/copygen
+TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: demo test install services clean
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+install: $(VENV)/.installed
+
+$(MODEL)/config.json: | install
+	$(PY) manage.py copygen_train --output $(MODEL)
+
+demo: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py copygen_demo_catalogue
+	$(MAKE) --no-print-directory $(MODEL)/config.json
+	@$(PY) manage.py shell -c "from django.contrib.auth import get_user_model as U; raise SystemExit(U().objects.filter(email='$(DEMO_EMAIL)').exists())" \
+		&& DJANGO_SUPERUSER_PASSWORD=$(DEMO_PASSWORD) $(PY) manage.py createsuperuser --noinput --username demo --email $(DEMO_EMAIL) || true
+	@echo ""
+	@echo "  Store:      http://127.0.0.1:8000/"
+	@echo "  Dashboard:  http://127.0.0.1:8000/dashboard/   log in as $(DEMO_EMAIL) / $(DEMO_PASSWORD)"
+	@echo "  Copy:       http://127.0.0.1:8000/dashboard/copygen/  (save a product without a description, watch its draft arrive)"
+	@echo "  Ctrl-C stops the store, the worker and beat."
+	@echo ""
+	@trap 'kill 0' INT TERM EXIT; \
+	$(CELERY) -A shop_demo worker -Q copygen_gpu,copygen_cpu --pool=solo -l warning -n demo@%h & \
+	$(CELERY) -A shop_demo beat -l warning & \
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+services: install
+	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) $(PY) -m tests.services
+
+test: install services
+	@echo "== PostgreSQL + Redis: the whole suite"
+	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) SHOP_VAR_DIR=var/test-pg \
+		$(PY) -m pytest --nomigrations -q
+	@echo "== SQLite + filesystem broker (the defaults), migrations included: end-to-end tests"
+	DATABASE_URL= CELERY_BROKER_URL= SHOP_VAR_DIR=var/test-sqlite $(PY) -m pytest -m stack -q
+
+clean:
+	rm -rf var/test-pg var/test-sqlite

@@ -1,0 +1,129 @@
+"""Durable requests: debounce, disjoint batch claims, lease recovery, results written exactly once."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection, connections
+from django.utils import timezone
+from oscar.core.loading import get_model
+from oscar.test.factories import create_product
+
+from copygen_oscar import receivers
+from copygen_oscar.requests import _finish, claim_batch, process_claimed, request_generation, sweep
+
+GenerationRequest = get_model("copygen", "GenerationRequest")
+CopyVariant = get_model("copygen", "CopyVariant")
+
+VARIANT = ("<p>Copy.</p>", "prompt", {}, {})
+
+
+def make_requests(n):
+    with receivers.auto_generation_paused():
+        products = [create_product(title=f"Aldercrest Field Kite {i}") for i in range(n)]
+    return [request_generation(p)[0] for p in products]
+
+
+@pytest.mark.django_db
+def test_a_burst_of_saves_makes_one_request():
+    product = create_product(title="Brightfield Urban Power bank")
+    for _ in range(5):
+        product.save()
+    assert GenerationRequest.objects.filter(product=product).count() == 1
+
+
+@pytest.mark.django_db
+def test_human_copy_and_child_products_are_left_alone():
+    with_copy = create_product(title="Kestrel & Co Pro Yoga mat", description="<p>Written by our team.</p>")
+    parent = create_product(title="Harbour Lane Classic T-shirt", structure="parent")
+    child = create_product(title="", parent=parent)
+    with receivers.auto_generation_paused():
+        paused = create_product(title="Oakmere Essential Chinos")
+    requested = set(GenerationRequest.objects.values_list("product_id", flat=True))
+    assert parent.pk in requested
+    assert not requested & {with_copy.pk, child.pk, paused.pk}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks with SKIP LOCKED need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_workers_claim_disjoint_batches():
+    make_requests(60)
+    claims = {}
+    barrier = threading.Barrier(3)
+
+    def work(name):
+        mine = claims.setdefault(name, [])
+        barrier.wait()
+        try:
+            while batch := claim_batch(name, limit=4):
+                mine.extend(r.pk for r in batch)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work, args=(f"worker-{i}",)) for i in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    all_claims = [pk for mine in claims.values() for pk in mine]
+    assert len(all_claims) == len(set(all_claims)) == 60
+    assert sum(1 for mine in claims.values() if mine) >= 2, "one worker took everything: no concurrency shown"
+    assert GenerationRequest.objects.filter(status=GenerationRequest.RUNNING, attempts=1).count() == 60
+
+
+@pytest.mark.django_db
+def test_sweep_hands_back_expired_claims_and_gives_up_on_repeat_offenders(settings):
+    settings.COPYGEN_MAX_ATTEMPTS = 2
+    fresh, expired, hopeless = make_requests(3)
+    claim_batch("dead-worker")
+    past = timezone.now() - timedelta(seconds=1)
+    GenerationRequest.objects.filter(pk__in=[expired.pk, hopeless.pk]).update(lease_expires_at=past)
+    GenerationRequest.objects.filter(pk=hopeless.pk).update(attempts=2)
+
+    result = sweep()
+    assert result["requeued"] == 1 and result["failed"] == 1
+    states = dict(GenerationRequest.objects.values_list("pk", "status"))
+    assert states == {fresh.pk: "running", expired.pk: "pending", hopeless.pk: "failed"}
+    assert "Gave up after 2 attempts" in GenerationRequest.objects.get(pk=hopeless.pk).reason
+
+
+@pytest.mark.django_db
+def test_sweep_does_not_duplicate_a_request_that_was_superseded():
+    (old,) = make_requests(1)
+    claim_batch("dead-worker")
+    GenerationRequest.objects.filter(pk=old.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+    newer, created = request_generation(old.product)
+    assert created
+    sweep()
+    old.refresh_from_db()
+    assert old.status == GenerationRequest.FAILED and "Superseded" in old.reason
+    assert GenerationRequest.objects.filter(status=GenerationRequest.PENDING).get() == newer
+
+
+@pytest.mark.django_db
+def test_a_worker_that_lost_its_claim_cannot_write_results():
+    (request,) = make_requests(1)
+    (slow,) = claim_batch("slow-worker")
+    GenerationRequest.objects.filter(pk=request.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+    sweep()
+    (fast,) = claim_batch("fast-worker")
+    assert fast.attempts == 2
+
+    assert _finish(fast, "fast-worker", GenerationRequest.DONE, variants=[VARIANT, VARIANT])
+    assert not _finish(slow, "slow-worker", GenerationRequest.DONE, variants=[VARIANT])
+    assert not _finish(fast, "fast-worker", GenerationRequest.DONE, variants=[VARIANT, VARIANT])  # replay
+    assert CopyVariant.objects.filter(request=request).count() == 2
+    request.refresh_from_db()
+    assert request.status == GenerationRequest.DONE and request.claimed_by == "fast-worker"
+
+
+@pytest.mark.django_db
+def test_variants_keep_model_version_prompt_and_facts(tiny_model):
+    (request,) = make_requests(1)
+    claimed = claim_batch("w")
+    assert process_claimed(claimed, "w") == 1
+    variant = CopyVariant.objects.filter(request=request).first()
+    assert variant.model_version.path == str(tiny_model) and len(variant.model_version.fingerprint) == 64
+    assert variant.prompt.startswith("Product: Aldercrest Field Kite 0\n") and variant.prompt.endswith("Description:\n")
+    request.refresh_from_db()
+    assert variant.facts_hash == request.facts_hash and request.lease_expires_at is None

@@ -1,0 +1,32 @@
+import json
+
+from copygen_oscar.backends.transformers import TransformersBackend, fingerprint
+from copygen_oscar.training.scratch import split
+
+
+def test_scratch_model_is_a_complete_local_folder(tiny_model):
+    names = {p.name for p in tiny_model.iterdir()}
+    assert {"model.safetensors", "config.json", "tokenizer.json", "README.md", "training_report.json"} <= names
+    report = json.loads((tiny_model / "training_report.json").read_text())
+    assert report["train_pairs"] > 50 and report["validation_pairs"] > 0
+    assert 0 < report["validation_loss"] < 6, "the model learned nothing"
+
+
+def test_backend_generates_n_continuations_per_prompt_in_one_batch(tiny_model, settings):
+    settings.COPYGEN_MODEL_PATH = str(tiny_model)
+    backend = TransformersBackend()
+    prompts = ["Product: Kite\nType: Sports & toys\nDescription:\n",
+               "Product: A much longer title for a Cast iron casserole, navy\nType: Home & kitchen\nDescription:\n",
+               "Product: Lip balm\nDescription:\n"]
+    outputs = backend.generate(prompts, n=3, max_new_tokens=24)
+    assert [len(o) for o in outputs] == [3, 3, 3]
+    assert all(isinstance(text, str) and "Product:" not in text for o in outputs for text in o)
+    info = backend.model_info()
+    assert info.path == str(tiny_model) and info.fingerprint == fingerprint(tiny_model)
+
+
+def test_validation_split_is_deterministic():
+    pairs = [(f"prompt {i}", f"target {i}") for i in range(200)]
+    assert split(pairs, 0.1) == split(list(pairs), 0.1)
+    train, validation = split(pairs, 0.1)
+    assert len(train) + len(validation) == 200 and 5 < len(validation) < 40
