@@ -53,8 +53,10 @@ def test_saving_in_the_oscar_dashboard_asks_for_copy(celery_worker_process, wait
     ProductCategory.objects.create(product=product, category=create_from_breadcrumbs("Footwear > Casual"))
     GenerationRequest.objects.all().delete()
 
-    form = django_app.get(reverse("dashboard:catalogue-product", kwargs={"pk": product.pk}), user=admin_user)
-    form = form.forms["create_update_product_form"]
+    edit_page = django_app.get(reverse("dashboard:catalogue-product", kwargs={"pk": product.pk}), user=admin_user)
+    copy_url = reverse("copygen_dashboard:copygen-product", args=[product.pk])
+    assert edit_page.html.find(id="copygen-copy-link")["href"] == copy_url
+    form = edit_page.forms["create_update_product_form"]
     form["title"] = "Fellside Studio Slipper, charcoal"
     response = form.submit()
     assert response.status_code == 302, response.context["category_formset"].non_form_errors()
@@ -64,7 +66,7 @@ def test_saving_in_the_oscar_dashboard_asks_for_copy(celery_worker_process, wait
     request = GenerationRequest.objects.get(product=product)
     wait_until(lambda: finished(request), message="the worker to finish the dashboard request")
     assert request.status == GenerationRequest.DONE, request.reason
-    page = django_app.get(reverse("copygen_dashboard:copygen-product", args=[product.pk]), user=admin_user)
+    page = django_app.get(copy_url, user=admin_user)
     assert "Product: Fellside Studio Slipper, charcoal" in page.text
     bodies = [v.body for v in CopyVariant.objects.filter(request=request)]
     assert bodies and all(body in page.text for body in bodies)

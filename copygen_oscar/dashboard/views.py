@@ -20,7 +20,11 @@ class OverviewView(ListView):
     paginate_by = 25
 
     def get_queryset(self):
-        queryset = GenerationRequest.objects.select_related("product").annotate(n_drafts=Count("variants"))
+        queryset = (
+            GenerationRequest.objects.select_related("product")
+            .annotate(n_drafts=Count("variants"))
+            .order_by("-created_at", "-pk")
+        )
         status = self.request.GET.get("status")
         if status in dict(GenerationRequest.STATUS_CHOICES):
             queryset = queryset.filter(status=status)
