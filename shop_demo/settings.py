@@ -144,6 +144,8 @@ AUTHENTICATION_BACKENDS = (
     "django.contrib.auth.backends.ModelBackend",
 )
 HAYSTACK_CONNECTIONS = {"default": {"ENGINE": "haystack.backends.simple_backend.SimpleEngine"}}
+# The simple engine searches the database directly; Oscar's realtime index updates would only warn on every save.
+HAYSTACK_SIGNAL_PROCESSOR = "haystack.signals.BaseSignalProcessor"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"

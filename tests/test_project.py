@@ -30,3 +30,20 @@ def test_production_without_a_secret_key_refuses_to_start():
     result = manage("check", DJANGO_DEBUG="0", DJANGO_SECRET_KEY="")
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG=0" in result.stderr
+
+
+def test_the_package_installs_with_its_templates_and_migrations(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                             "-w", str(tmp_path), str(ROOT)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    import zipfile
+
+    (wheel,) = tmp_path.glob("copygen_oscar-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert {"copygen_oscar/migrations/0001_initial.py", "copygen_oscar/apps.py",
+            "copygen_oscar/templates/copygen_oscar/dashboard/product.html",
+            "copygen_oscar/dashboard/apps.py"} <= names
+    assert not any(name.startswith(("shop_demo/", "tests/")) for name in names)
+    metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("METADATA"))).decode()
+    assert "Requires-Dist: django-oscar[sorl-thumbnail]" in metadata
+    assert "Provides-Extra: gpu" in metadata and "Provides-Extra: tuning" in metadata
