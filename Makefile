@@ -29,7 +29,7 @@ demo: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py copygen_demo_catalogue
 	$(MAKE) --no-print-directory $(MODEL)/config.json
-	@$(PY) manage.py shell -c "from django.contrib.auth import get_user_model as U; raise SystemExit(U().objects.filter(email='$(DEMO_EMAIL)').exists())" \
+	@$(PY) manage.py shell --no-imports -c "from django.contrib.auth import get_user_model as U; raise SystemExit(U().objects.filter(email='$(DEMO_EMAIL)').exists())" \
 		&& DJANGO_SUPERUSER_PASSWORD=$(DEMO_PASSWORD) $(PY) manage.py createsuperuser --noinput --username demo --email $(DEMO_EMAIL) || true
 	@echo ""
 	@echo "  Store:      http://127.0.0.1:8000/"
@@ -37,7 +37,7 @@ demo: install
 	@echo "  Copy:       http://127.0.0.1:8000/dashboard/copygen/  (save a product without a description, watch its draft arrive)"
 	@echo "  Ctrl-C stops the store, the worker and beat."
 	@echo ""
-	@trap 'kill 0' INT TERM EXIT; \
+	@trap 'trap - INT TERM EXIT; kill 0' INT TERM EXIT; \
 	$(CELERY) -A shop_demo worker -Q copygen_gpu,copygen_cpu --pool=solo -l warning -n demo@%h & \
 	$(CELERY) -A shop_demo beat -l warning & \
 	$(PY) manage.py runserver 127.0.0.1:8000

@@ -109,7 +109,7 @@ def train_from_scratch(pairs, output_dir, config=None, log=print):
     model_config = GPT2Config(
         vocab_size=len(tokenizer), n_positions=config.n_positions, n_embd=config.n_embd, n_layer=config.n_layer,
         n_head=config.n_head, bos_token_id=tokenizer.eos_token_id, eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id,
+        pad_token_id=tokenizer.pad_token_id, loss_type="ForCausalLM",
     )
     model = GPT2LMHeadModel(model_config)
     train_rows = _encode(tokenizer, train, config.n_positions)
