@@ -1,7 +1,13 @@
 import json
 
+import pytest
+
 from copygen_oscar.backends.transformers import TransformersBackend, fingerprint
 from copygen_oscar.training.scratch import split
+
+
+# The tiny model is trained from the demo catalogue in a rolled-back transaction: the test database must exist.
+pytestmark = pytest.mark.django_db
 
 
 def test_scratch_model_is_a_complete_local_folder(tiny_model):
