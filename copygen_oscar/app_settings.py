@@ -23,6 +23,8 @@ DEFAULTS = {
     "COPYGEN_BATCH_SIZE": 16,
     # Upper bound on generated tokens per variant.
     "COPYGEN_MAX_NEW_TOKENS": 160,
+    # Seed for sampling (None: fresh randomness each batch); a fixed seed makes a batch's output reproducible.
+    "COPYGEN_SEED": None,
     # Sampling temperature and nucleus for generation.
     "COPYGEN_TEMPERATURE": 0.8,
     "COPYGEN_TOP_P": 0.95,
@@ -42,6 +44,14 @@ DEFAULTS = {
     "COPYGEN_SWEEP_INTERVAL": 15.0,
     # Brand voice the prompts carry.
     "COPYGEN_BRAND_NAME": "",
+    # Phrases copy must never contain (matched on words, case-insensitive); a candidate with one is dropped.
+    "COPYGEN_BANNED_PHRASES": (),
+    # Sentences every piece of copy must contain verbatim (e.g. a legal line); a candidate without one is dropped.
+    "COPYGEN_REQUIRED_DISCLAIMERS": (),
+    # Least share of a product's attribute values a description must state (true copy that says nothing is weak).
+    "COPYGEN_MIN_COVERAGE": 0.25,
+    # Candidates generated per kept variant: the guard drops the untrue ones and the rerank keeps the best.
+    "COPYGEN_CANDIDATES_PER_VARIANT": 3,
 }
 
 

@@ -9,7 +9,7 @@ import logging
 import os
 import socket
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import timedelta
 
 from django.db import IntegrityError, connection, transaction
@@ -21,13 +21,16 @@ from . import app_settings
 from .backends import get_backend
 from .backends.base import BackendError
 from .facts import EmptyFacts, product_facts
+from .guard import FactIndex, evaluate, store_vocabulary
 from .kinds import UnusableOutput, get_kind
+from .slots import UnfilledSlot, relexicalise
 
 logger = logging.getLogger(__name__)
 
 GenerationRequest = get_model("copygen", "GenerationRequest")
 CopyVariant = get_model("copygen", "CopyVariant")
 ModelVersion = get_model("copygen", "ModelVersion")
+ProductAttributeValue = get_model("catalogue", "ProductAttributeValue")
 
 
 def new_worker_id():
@@ -190,10 +193,12 @@ def process_claimed(claimed, worker_id):
         )
         jobs[request.n_variants].append((request, kind, facts, prompt))
 
+    other_brands, vocabulary = catalogue_brands(), store_vocabulary()
     done = 0
     for n, group in jobs.items():
+        k = n * max(1, app_settings.COPYGEN_CANDIDATES_PER_VARIANT)
         try:
-            outputs = _generate_isolated(backend, [prompt for *_, prompt in group], n)
+            outputs = _generate_isolated(backend, [prompt for *_, prompt in group], k)
         except Exception as exc:  # noqa: BLE001  (the model itself is broken: every request says why)
             for request, *_ in group:
                 fail(request, worker_id, f"Generation failed: {exc}")
@@ -202,22 +207,65 @@ def process_claimed(claimed, worker_id):
             if isinstance(texts, Exception):
                 fail(request, worker_id, f"Generation failed: {texts}")
                 continue
-            variants, problems = [], []
-            for text in texts:
-                try:
-                    parsed = kind.parse(text)
-                except UnusableOutput as exc:
-                    problems.append(str(exc))
-                    continue
-                variants.append((parsed.body, prompt, parsed.scores, {"sanitised": True}))
-            if not variants:
-                fail(request, worker_id, "The model produced no usable text: " + "; ".join(sorted(set(problems))))
+            index = FactIndex.from_facts(facts, other_brands)
+            kept, rejected = rerank(kind, facts, index, texts, n, vocabulary)
+            if not kept:
+                fail(request, worker_id, f"All {len(texts)} candidates were rejected: {summarise(rejected)}")
                 continue
-            note = f"{len(problems)} of {n} variants dropped: {'; '.join(sorted(set(problems)))}" if problems else ""
+            variants = [(body, prompt, scores, verdict) for body, scores, verdict in kept]
+            note = f"{len(rejected)} of {len(texts)} candidates rejected: {summarise(rejected)}" if rejected else ""
             if _finish(request, worker_id, GenerationRequest.DONE, reason=note, variants=variants,
                        facts_hash=facts.hash, model_version=model_version):
                 done += 1
     return done
+
+
+def catalogue_brands():
+    """Every brand the catalogue knows: copy for one product may not name another's."""
+    return set(
+        ProductAttributeValue.objects.filter(attribute__code="brand")
+        .exclude(value_text__isnull=True)
+        .values_list("value_text", flat=True)
+        .distinct()
+    )
+
+
+def rerank(kind, facts, index, texts, n, vocabulary=None):
+    """Parse and guard every candidate, drop the failing ones, keep the best ``n`` distinct ones.
+
+    The score favours copy that states more of the product's facts, then copy with more checked claims.
+    Returns ``(kept, rejected)``: kept is ``[(body, scores, guard)]`` best first, rejected is ``[reason]``.
+    """
+    passing, rejected, seen = [], [], set()
+    for text in texts:
+        try:
+            parsed = kind.parse(relexicalise(text, facts))
+        except (UnusableOutput, UnfilledSlot) as exc:
+            rejected.append(str(exc))
+            continue
+        verdict = evaluate(parsed.body, index, facts, vocabulary)
+        if not verdict.passed:
+            rejected.append(verdict.reasons[0])
+            continue
+        if parsed.body in seen:
+            rejected.append("duplicate of another candidate")
+            continue
+        seen.add(parsed.body)
+        score = verdict.coverage + 0.01 * min(verdict.supported, 10)
+        passing.append((score, parsed, verdict))
+    passing.sort(key=lambda item: item[0], reverse=True)
+    kept = [
+        (parsed.body, {**parsed.scores, "score": round(score, 4), "rank": rank, "coverage": round(v.coverage, 3),
+                       "candidates": len(texts)}, {**v.as_dict(), "rejected": len(rejected)})
+        for rank, (score, parsed, v) in enumerate(passing[:n])
+    ]
+    return kept, rejected
+
+
+def summarise(reasons, most=3):
+    """'3x colour 'blue' is not in the facts; 1x too short' — the commonest rejection reasons first."""
+    counts = Counter(reasons)
+    return "; ".join(f"{count}x {reason}" for reason, count in counts.most_common(most))
 
 
 def process_pending(worker_id=None, max_batches=None):

@@ -202,6 +202,9 @@ COPYGEN_MODEL_PATH = os.environ.get("COPYGEN_MODEL_PATH") or str(VAR_DIR / "mode
 COPYGEN_SWEEP_INTERVAL = float(os.environ.get("COPYGEN_SWEEP_INTERVAL", "15"))
 COPYGEN_STALE_PENDING_SECONDS = float(os.environ.get("COPYGEN_STALE_PENDING_SECONDS", "20"))
 COPYGEN_BRAND_NAME = "Copygen demo store"
+# The demo model is tiny: it needs many tries to write a few true descriptions, which batching makes cheap.
+COPYGEN_CANDIDATES_PER_VARIANT = int(os.environ.get("COPYGEN_CANDIDATES_PER_VARIANT", "8"))
+COPYGEN_SEED = int(os.environ["COPYGEN_SEED"]) if os.environ.get("COPYGEN_SEED") else None
 CELERY_BEAT_SCHEDULE = beat_schedule(COPYGEN_SWEEP_INTERVAL, "copygen_cpu")
 
 LOGGING = {

@@ -44,10 +44,10 @@ def tiny_model(django_db_setup, django_db_blocker, tmp_path_factory):
     with django_db_blocker.unblock():
         with transaction.atomic():
             call_command("copygen_demo_catalogue", stdout=open(os.devnull, "w"))
-            pairs = store_pairs()
+            pairs = store_pairs(slots=True)
             transaction.set_rollback(True)
     path = tmp_path_factory.mktemp("models") / "tiny"
-    train_from_scratch(pairs, path, ScratchConfig(n_layer=1, n_embd=64, n_head=2, steps=120, vocab_size=800),
+    train_from_scratch(pairs, path, ScratchConfig(n_layer=2, n_embd=128, n_head=2, steps=300, vocab_size=800),
                        log=lambda *_: None)
     previous = getattr(settings, "COPYGEN_MODEL_PATH", None)
     settings.COPYGEN_MODEL_PATH = str(path)
@@ -100,6 +100,7 @@ def worker_env(**overrides):
         DATABASE_URL=database_url(connection.settings_dict),
         CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
         COPYGEN_MODEL_PATH=str(settings.COPYGEN_MODEL_PATH or ""),
+        COPYGEN_SEED="7",
         PYTHONWARNINGS="ignore",
     )
     env.update({k: str(v) for k, v in overrides.items()})

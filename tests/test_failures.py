@@ -7,7 +7,7 @@ from oscar.test.factories import create_product
 
 from copygen_oscar import receivers
 from copygen_oscar.requests import process_pending
-from tests.helpers import finished
+from tests.helpers import demo_products_cleared, finished
 
 GenerationRequest = get_model("copygen", "GenerationRequest")
 CopyVariant = get_model("copygen", "CopyVariant")
@@ -52,7 +52,8 @@ def test_missing_or_broken_model_fails_every_request_with_reason(tiny_model, set
 @pytest.mark.django_db
 def test_only_the_request_at_fault_fails_in_a_batch(tiny_model, settings):
     settings.COPYGEN_BACKEND = "tests.backends.FaultyBackend"
-    good = [create_product(title=f"Copperleaf Classic Lip balm no. {i}") for i in range(3)]
+    settings.COPYGEN_SEED = 7
+    good = demo_products_cleared(3, offset=10)
     bad = create_product(title="EXPLODE Lip balm")
     junk = create_product(title="GARBAGE Lip balm")
     assert process_pending() == 3
@@ -64,7 +65,7 @@ def test_only_the_request_at_fault_fails_in_a_batch(tiny_model, settings):
     assert "device-side assert" in bad_request.reason
     junk_request = GenerationRequest.objects.get(product=junk)
     assert junk_request.status == GenerationRequest.FAILED
-    assert junk_request.reason.startswith("The model produced no usable text: too short")
+    assert junk_request.reason.startswith("All 16 candidates were rejected: 16x too short")
     assert not CopyVariant.objects.filter(product__in=[bad, junk]).exists()
 
 

@@ -11,6 +11,7 @@ from oscar.test.factories import create_product
 
 from copygen_oscar import receivers
 from copygen_oscar.requests import _finish, claim_batch, process_claimed, request_generation, sweep
+from tests.helpers import demo_products_cleared
 
 GenerationRequest = get_model("copygen", "GenerationRequest")
 CopyVariant = get_model("copygen", "CopyVariant")
@@ -118,12 +119,17 @@ def test_a_worker_that_lost_its_claim_cannot_write_results():
 
 
 @pytest.mark.django_db
-def test_variants_keep_model_version_prompt_and_facts(tiny_model):
-    (request,) = make_requests(1)
+def test_variants_keep_model_version_prompt_scores_and_guard(tiny_model, settings):
+    settings.COPYGEN_SEED = 7
+    (product,) = demo_products_cleared(1, offset=7)
+    request = GenerationRequest.objects.get(product=product)
     claimed = claim_batch("w")
     assert process_claimed(claimed, "w") == 1
-    variant = CopyVariant.objects.filter(request=request).first()
+    variant = CopyVariant.objects.filter(request=request).order_by("index").first()
     assert variant.model_version.path == str(tiny_model) and len(variant.model_version.fingerprint) == 64
-    assert variant.prompt.startswith("Product: Aldercrest Field Kite 0\n") and variant.prompt.endswith("Description:\n")
+    assert variant.prompt.startswith(f"Product: {product.title}\n") and variant.prompt.endswith("Description:\n")
+    assert variant.guard["passed"] and variant.guard["claims"] == variant.guard["supported"]
+    assert variant.scores["rank"] == 0 and variant.scores["candidates"] == 16
+    assert "[" not in variant.body
     request.refresh_from_db()
     assert variant.facts_hash == request.facts_hash and request.lease_expires_at is None

@@ -93,6 +93,8 @@ class TransformersBackend(GenerationBackend):
             max_new_tokens = max(0, max_positions - batch["input_ids"].shape[1])
             if max_new_tokens < 8:
                 raise BackendError(f"Prompt too long for the model's context of {max_positions} tokens")
+        if app_settings.COPYGEN_SEED is not None:
+            torch.manual_seed(int(app_settings.COPYGEN_SEED))
         with torch.inference_mode():
             out = model.generate(
                 **batch,

@@ -6,14 +6,16 @@ from .. import app_settings
 from ..facts import EmptyFacts, product_facts
 from ..guard.sanitise import plain_text
 from ..kinds import get_kind
+from ..slots import delexicalise
 
 Product = get_model("catalogue", "Product")
 
 
-def store_pairs(kind="description"):
+def store_pairs(kind="description", slots=False):
     """(prompt, target) for every standalone or parent product whose description a person wrote.
 
     The prompt is built by the same kind module that prompts at generation time, so training and serving agree.
+    With ``slots`` the targets carry fact slots instead of values (see ``copygen_oscar.slots``).
     """
     copy_kind = get_kind(kind)
     pairs = []
@@ -35,5 +37,7 @@ def store_pairs(kind="description"):
             facts = product_facts(product)
         except EmptyFacts:
             continue
+        if slots:
+            target = delexicalise(target, facts)
         pairs.append((copy_kind.build_prompt(facts, brand=app_settings.COPYGEN_BRAND_NAME), target))
     return pairs

@@ -13,9 +13,11 @@ class Command(BaseCommand):
         parser.add_argument("--layers", type=int, default=ScratchConfig.n_layer)
         parser.add_argument("--width", type=int, default=ScratchConfig.n_embd)
         parser.add_argument("--seed", type=int, default=ScratchConfig.seed)
+        parser.add_argument("--no-slots", action="store_true",
+                            help="Train on raw values instead of fact slots (slots keep a small model truthful).")
 
     def handle(self, *args, **options):
-        pairs = store_pairs()
+        pairs = store_pairs(slots=not options["no_slots"])
         if len(pairs) < 10:
             raise CommandError(
                 f"Only {len(pairs)} products have human-written descriptions; at least 10 are needed to train."
