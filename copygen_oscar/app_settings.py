@@ -13,6 +13,18 @@ DEFAULTS = {
     "COPYGEN_MODEL_PATH": None,
     # "auto" picks CUDA when present (bf16 where supported), otherwise CPU; or name a torch device ("cpu", "cuda:1").
     "COPYGEN_DEVICE": "auto",
+    # OpenAI-compatible server (vLLM, TGI, llama.cpp) for copygen_oscar.backends.openai.OpenAIBackend.
+    "COPYGEN_OPENAI_BASE_URL": "http://127.0.0.1:8001/v1",
+    # Model name the server knows.
+    "COPYGEN_OPENAI_MODEL": "",
+    # Bearer token, if the server wants one (read it from the environment in your settings).
+    "COPYGEN_OPENAI_API_KEY": "",
+    # "completions" for base models with the plain prompt format, "chat" for instruction-tuned ones.
+    "COPYGEN_OPENAI_MODE": "completions",
+    # Seconds per HTTP request, tries per prompt (429/5xx/timeouts are retried), and requests in flight at once.
+    "COPYGEN_OPENAI_TIMEOUT": 60.0,
+    "COPYGEN_OPENAI_RETRIES": 3,
+    "COPYGEN_OPENAI_CONCURRENCY": 8,
     # Ask for a description automatically when a product without one is saved.
     "COPYGEN_AUTO_GENERATE": True,
     # Copy kinds requested automatically on save.

@@ -5,7 +5,9 @@ from celery import shared_task
 from . import requests
 
 
-@shared_task(name="copygen.process_requests", ignore_result=True)
+# acks_late + reject_on_worker_lost: a wake-up whose worker died goes back to the broker (Redis, AMQP); the
+# claimed rows themselves come back through their lease and the sweep, whatever the broker does.
+@shared_task(name="copygen.process_requests", ignore_result=True, acks_late=True, reject_on_worker_lost=True)
 def process_requests():
     """Drain pending generation requests in batches (GPU queue, one solo worker per device)."""
     return requests.process_pending()
