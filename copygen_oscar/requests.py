@@ -263,9 +263,10 @@ def rerank(kind, facts, index, texts, n, vocabulary=None):
 
 
 def summarise(reasons, most=3):
-    """'3x colour 'blue' is not in the facts; 1x too short' — the commonest rejection reasons first."""
+    """'3x colour 'blue' is not in the facts; 1x too short; ...' — the commonest rejection reasons first."""
     counts = Counter(reasons)
-    return "; ".join(f"{count}x {reason}" for reason, count in counts.most_common(most))
+    text = "; ".join(f"{count}x {reason}" for reason, count in counts.most_common(most))
+    return text + ("; ..." if len(counts) > most else "")
 
 
 def process_pending(worker_id=None, max_batches=None):
