@@ -99,6 +99,7 @@ class AbstractCopyVariant(models.Model):
         "copygen.ModelVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="variants"
     )
     body = models.TextField(help_text=_("Sanitised copy, safe to render."))
+    fields = models.JSONField(default=dict, blank=True, help_text=_("Named parts: meta title, headlines, bullets."))
     prompt = models.TextField(blank=True)
     facts_hash = models.CharField(max_length=64, blank=True)
     scores = models.JSONField(default=dict, blank=True)

@@ -22,7 +22,7 @@ from .backends import get_backend
 from .backends.base import BackendError
 from .facts import EmptyFacts, product_facts
 from .guard import FactIndex, evaluate, store_vocabulary
-from .kinds import UnusableOutput, get_kind
+from .kinds import TONES, UnusableOutput, get_kind
 from .slots import UnfilledSlot, relexicalise
 
 logger = logging.getLogger(__name__)
@@ -44,6 +44,8 @@ def request_generation(product, *, kind="description", source=GenerationRequest.
     Returns ``(request, created)``. Runs in a savepoint, so a failure here never breaks the caller's transaction.
     """
     get_kind(kind)  # unknown kinds are refused here, with the list of known ones
+    if tone and tone not in TONES:
+        raise ValueError(f"Unknown tone {tone!r}; known tones: {', '.join(TONES)}")
     lookup = dict(product=product, kind=kind, tone=tone, segment=segment, status=GenerationRequest.PENDING)
     try:
         with transaction.atomic():
@@ -117,7 +119,7 @@ def _finish(request, worker_id, status, reason="", variants=(), facts_hash="", m
         if owned is None:
             logger.warning("copygen: request %s is no longer claimed by %s; result dropped", request.pk, worker_id)
             return False
-        for index, (body, prompt, scores, guard) in enumerate(variants):
+        for index, (parsed, prompt, scores, guard) in enumerate(variants):
             CopyVariant.objects.get_or_create(
                 request=owned,
                 index=index,
@@ -125,7 +127,8 @@ def _finish(request, worker_id, status, reason="", variants=(), facts_hash="", m
                     product_id=owned.product_id,
                     kind=owned.kind,
                     model_version=model_version,
-                    body=body,
+                    body=parsed.body,
+                    fields=parsed.fields,
                     prompt=prompt,
                     facts_hash=facts_hash,
                     scores=scores,
@@ -145,9 +148,8 @@ def fail(request, worker_id, reason):
     return _finish(request, worker_id, GenerationRequest.FAILED, reason=reason)
 
 
-def _generate_isolated(backend, prompts, n):
+def _generate_isolated(backend, prompts, n, max_new_tokens):
     """Generate a batch; if the batch raises, retry one by one so only the request at fault fails."""
-    max_new_tokens = app_settings.COPYGEN_MAX_NEW_TOKENS
     try:
         return backend.generate(prompts, n=n, max_new_tokens=max_new_tokens)
     except BackendError:
@@ -180,7 +182,7 @@ def process_claimed(claimed, worker_id):
         path=info.path, fingerprint=info.fingerprint, defaults={"name": info.name, "base_model": info.base_model}
     )
 
-    jobs = defaultdict(list)  # n_variants -> [(request, kind, facts, prompt)]
+    jobs = defaultdict(list)  # (n_variants, kind) -> [(request, kind, facts, prompt)]
     for request in claimed:
         try:
             kind = get_kind(request.kind)
@@ -191,14 +193,15 @@ def process_claimed(claimed, worker_id):
         prompt = kind.build_prompt(
             facts, tone=request.tone, segment=request.segment, brand=app_settings.COPYGEN_BRAND_NAME
         )
-        jobs[request.n_variants].append((request, kind, facts, prompt))
+        jobs[request.n_variants, kind.name].append((request, kind, facts, prompt))
 
     other_brands, vocabulary = catalogue_brands(), store_vocabulary()
     done = 0
-    for n, group in jobs.items():
+    for (n, _), group in jobs.items():
         k = n * max(1, app_settings.COPYGEN_CANDIDATES_PER_VARIANT)
+        max_new_tokens = min(group[0][1].max_new_tokens, app_settings.COPYGEN_MAX_NEW_TOKENS)
         try:
-            outputs = _generate_isolated(backend, [prompt for *_, prompt in group], k)
+            outputs = _generate_isolated(backend, [prompt for *_, prompt in group], k, max_new_tokens)
         except Exception as exc:  # noqa: BLE001  (the model itself is broken: every request says why)
             for request, *_ in group:
                 fail(request, worker_id, f"Generation failed: {exc}")
@@ -212,7 +215,7 @@ def process_claimed(claimed, worker_id):
             if not kept:
                 fail(request, worker_id, f"All {len(texts)} candidates were rejected: {summarise(rejected)}")
                 continue
-            variants = [(body, prompt, scores, verdict) for body, scores, verdict in kept]
+            variants = [(parsed, prompt, scores, verdict) for parsed, scores, verdict in kept]
             note = f"{len(rejected)} of {len(texts)} candidates rejected: {summarise(rejected)}" if rejected else ""
             if _finish(request, worker_id, GenerationRequest.DONE, reason=note, variants=variants,
                        facts_hash=facts.hash, model_version=model_version):
@@ -234,7 +237,7 @@ def rerank(kind, facts, index, texts, n, vocabulary=None):
     """Parse and guard every candidate, drop the failing ones, keep the best ``n`` distinct ones.
 
     The score favours copy that states more of the product's facts, then copy with more checked claims.
-    Returns ``(kept, rejected)``: kept is ``[(body, scores, guard)]`` best first, rejected is ``[reason]``.
+    Returns ``(kept, rejected)``: kept is ``[(ParsedCopy, scores, guard)]`` best first, rejected is ``[reason]``.
     """
     passing, rejected, seen = [], [], set()
     for text in texts:
@@ -243,7 +246,7 @@ def rerank(kind, facts, index, texts, n, vocabulary=None):
         except (UnusableOutput, UnfilledSlot) as exc:
             rejected.append(str(exc))
             continue
-        verdict = evaluate(parsed.body, index, facts, vocabulary)
+        verdict = evaluate(parsed.text, index, facts, vocabulary, needs_coverage=kind.needs_coverage)
         if not verdict.passed:
             rejected.append(verdict.reasons[0])
             continue
@@ -255,8 +258,8 @@ def rerank(kind, facts, index, texts, n, vocabulary=None):
         passing.append((score, parsed, verdict))
     passing.sort(key=lambda item: item[0], reverse=True)
     kept = [
-        (parsed.body, {**parsed.scores, "score": round(score, 4), "rank": rank, "coverage": round(v.coverage, 3),
-                       "candidates": len(texts)}, {**v.as_dict(), "rejected": len(rejected)})
+        (parsed, {**parsed.scores, "score": round(score, 4), "rank": rank, "coverage": round(v.coverage, 3),
+                  "candidates": len(texts)}, {**v.as_dict(), "rejected": len(rejected)})
         for rank, (score, parsed, v) in enumerate(passing[:n])
     ]
     return kept, rejected

@@ -12,7 +12,7 @@ _SLOT = re.compile(r"\[([a-z][a-z0-9_]*)\]")
 
 def slot_values(facts):
     """slot name -> the text that stands in the copy (values without their unit: the unit stays in the prose)."""
-    values = {"title": facts.title}
+    values = {"title": facts.title, "name": facts.title.split(",")[0].strip()}
     if facts.brand:
         values["brand"] = facts.brand
     if facts.price:

@@ -38,13 +38,14 @@ def tiny_model(django_db_setup, django_db_blocker, tmp_path_factory):
     from django.db import transaction
     from django.conf import settings
 
+    from copygen_oscar.management.commands.copygen_train import TRAINED_KINDS
     from copygen_oscar.training.data import store_pairs
     from copygen_oscar.training.scratch import ScratchConfig, train_from_scratch
 
     with django_db_blocker.unblock():
         with transaction.atomic():
             call_command("copygen_demo_catalogue", stdout=open(os.devnull, "w"))
-            pairs = store_pairs(slots=True)
+            pairs = store_pairs(kinds=TRAINED_KINDS, slots=True)
             transaction.set_rollback(True)
     path = tmp_path_factory.mktemp("models") / "tiny"
     train_from_scratch(pairs, path, ScratchConfig(n_layer=2, n_embd=128, n_head=2, steps=300, vocab_size=800),

@@ -86,6 +86,6 @@ def test_unknown_kind_is_refused_with_the_known_ones():
 
     with receivers.auto_generation_paused():
         product = create_product(title="Fellside Pro Football")
-    with pytest.raises(ValueError, match="Unknown copy kind 'poem'; known kinds: description"):
+    with pytest.raises(ValueError, match="Unknown copy kind 'poem'; known kinds: banner, bullets, description, email, reply, search_ad, seo, social"):
         request_generation(product, kind="poem")
     assert not GenerationRequest.objects.exists()

@@ -10,13 +10,14 @@ from oscar.core.loading import get_model
 from oscar.test.factories import create_product
 
 from copygen_oscar import receivers
+from copygen_oscar.kinds import ParsedCopy
 from copygen_oscar.requests import _finish, claim_batch, process_claimed, request_generation, sweep
 from tests.helpers import demo_products_cleared
 
 GenerationRequest = get_model("copygen", "GenerationRequest")
 CopyVariant = get_model("copygen", "CopyVariant")
 
-VARIANT = ("<p>Copy.</p>", "prompt", {}, {})
+VARIANT = (ParsedCopy(body="<p>Copy.</p>", scores={}), "prompt", {}, {})
 
 
 def make_requests(n):

@@ -38,8 +38,8 @@ def coverage(text, facts):
     return sum(1 for value in values if value.lower() in lowered) / len(values)
 
 
-def evaluate(body, index, facts=None, vocabulary=None):
-    """Check a sanitised candidate against the facts index, the store's vocabulary and the brand policy."""
+def evaluate(body, index, facts=None, vocabulary=None, needs_coverage=True):
+    """Check a candidate (sanitised HTML or plain text) against the facts, the store's vocabulary and the policy."""
     text = plain_text(body.replace("</p>", "\n").replace("</li>", "\n"))
     claims = check(text, index)
     reasons = [c.reason for c in claims if not c.supported]
@@ -51,7 +51,7 @@ def evaluate(body, index, facts=None, vocabulary=None):
     reasons += [f"stutters: '{w} {w}'" for w in stutters(text)]
     reasons += [f"garbled text '{g}'" for g in garbled(text)]
     share = coverage(text, facts)
-    if facts is not None and facts.attributes and share < app_settings.COPYGEN_MIN_COVERAGE:
+    if needs_coverage and facts is not None and facts.attributes and share < app_settings.COPYGEN_MIN_COVERAGE:
         reasons.append(f"states too few facts ({share:.0%} of the attribute values)")
     return Verdict(
         passed=not reasons,

@@ -199,7 +199,9 @@ class FactIndex:
     @classmethod
     def from_facts(cls, facts, other_brands=()):
         """Index a ProductFacts record. Boolean attributes become yes/no certifications, not loose words."""
-        texts, booleans = [facts.title, facts.product_class, *facts.categories, facts.brand, *facts.options], {}
+        texts = [facts.title, facts.product_class, *facts.categories, facts.brand, *facts.options,
+                 f"{facts.price} {facts.currency}" if facts.price else ""]
+        booleans = {}
         for attr in facts.attributes:
             if isinstance(attr.value, bool):
                 booleans[attr.name.lower()] = attr.value

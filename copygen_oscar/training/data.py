@@ -7,17 +7,19 @@ from ..facts import EmptyFacts, product_facts
 from ..guard.sanitise import plain_text
 from ..kinds import get_kind
 from ..slots import delexicalise
+from .targets import targets
 
 Product = get_model("catalogue", "Product")
 
 
-def store_pairs(kind="description", slots=False):
-    """(prompt, target) for every standalone or parent product whose description a person wrote.
+def store_pairs(kinds=("description",), slots=False):
+    """(prompt, target) for every standalone or parent product whose description a person wrote, per kind.
 
     The prompt is built by the same kind module that prompts at generation time, so training and serving agree.
-    With ``slots`` the targets carry fact slots instead of values (see ``copygen_oscar.slots``).
+    Short kinds take their targets from the same description (``training.targets``). With ``slots`` the targets
+    carry fact slots instead of values (see ``copygen_oscar.slots``).
     """
-    copy_kind = get_kind(kind)
+    copy_kinds = [get_kind(kind) for kind in kinds]
     pairs = []
     products = (
         Product.objects.exclude(structure=Product.CHILD)
@@ -37,7 +39,10 @@ def store_pairs(kind="description", slots=False):
             facts = product_facts(product)
         except EmptyFacts:
             continue
-        if slots:
-            target = delexicalise(target, facts)
-        pairs.append((copy_kind.build_prompt(facts, brand=app_settings.COPYGEN_BRAND_NAME), target))
+        by_kind = targets(target, facts)
+        for copy_kind in copy_kinds:
+            if copy_kind.name not in by_kind:
+                continue
+            text = delexicalise(by_kind[copy_kind.name], facts) if slots else by_kind[copy_kind.name]
+            pairs.append((copy_kind.build_prompt(facts, brand=app_settings.COPYGEN_BRAND_NAME), text))
     return pairs

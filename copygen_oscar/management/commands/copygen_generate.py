@@ -80,12 +80,12 @@ class Command(BaseCommand):
                     continue
                 jobs.append((product, facts, kind.build_prompt(facts, brand=app_settings.COPYGEN_BRAND_NAME)))
             outputs = backend.generate([prompt for *_, prompt in jobs], n=k,
-                                       max_new_tokens=app_settings.COPYGEN_MAX_NEW_TOKENS)
+                                       max_new_tokens=min(kind.max_new_tokens, app_settings.COPYGEN_MAX_NEW_TOKENS))
             for (product, facts, _), texts in zip(jobs, outputs):
                 kept, rejected = rerank(kind, facts, FactIndex.from_facts(facts, brands), texts, n, vocabulary)
                 self.stdout.write(f"# {product.pk} {product.get_title()}")
-                for body, scores, _ in kept:
-                    self.stdout.write(f"{body}\n  (score {scores['score']}, coverage {scores['coverage']})")
+                for parsed, scores, _ in kept:
+                    self.stdout.write(f"{parsed.body}\n  (score {scores['score']}, coverage {scores['coverage']})")
                 if rejected:
                     self.stdout.write(f"  rejected {len(rejected)} of {len(texts)}: {summarise(rejected)}")
                 self.stdout.write("")

@@ -1,6 +1,9 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from copygen_oscar.training.data import store_pairs
+
+# Every kind that a store's descriptions can teach; replies come from service conversations, not product copy.
+TRAINED_KINDS = ("description", "bullets", "seo", "banner", "search_ad", "social", "email")
 from copygen_oscar.training.scratch import ScratchConfig, train_from_scratch
 
 
@@ -13,14 +16,16 @@ class Command(BaseCommand):
         parser.add_argument("--layers", type=int, default=ScratchConfig.n_layer)
         parser.add_argument("--width", type=int, default=ScratchConfig.n_embd)
         parser.add_argument("--seed", type=int, default=ScratchConfig.seed)
+        parser.add_argument("--kinds", default=",".join(TRAINED_KINDS),
+                            help="Comma-separated copy kinds to teach (targets cut from the descriptions).")
         parser.add_argument("--no-slots", action="store_true",
                             help="Train on raw values instead of fact slots (slots keep a small model truthful).")
 
     def handle(self, *args, **options):
-        pairs = store_pairs(slots=not options["no_slots"])
+        pairs = store_pairs(kinds=options["kinds"].split(","), slots=not options["no_slots"])
         if len(pairs) < 10:
             raise CommandError(
-                f"Only {len(pairs)} products have human-written descriptions; at least 10 are needed to train."
+                f"Only {len(pairs)} training pairs from human-written descriptions; at least 10 are needed to train."
             )
         config = ScratchConfig(steps=options["steps"], n_layer=options["layers"], n_embd=options["width"],
                                seed=options["seed"])
