@@ -246,7 +246,8 @@ def rerank(kind, facts, index, texts, n, vocabulary=None):
         except (UnusableOutput, UnfilledSlot) as exc:
             rejected.append(str(exc))
             continue
-        verdict = evaluate(parsed.text, index, facts, vocabulary, needs_coverage=kind.needs_coverage)
+        verdict = evaluate(parsed.text, index, facts, vocabulary if kind.uses_store_vocabulary else None,
+                           needs_coverage=kind.needs_coverage)
         if not verdict.passed:
             rejected.append(verdict.reasons[0])
             continue

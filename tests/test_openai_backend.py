@@ -33,6 +33,25 @@ class FakeServer(ThreadingHTTPServer):
         return f"http://127.0.0.1:{self.server_address[1]}/v1"
 
 
+def answer_for(prompt):
+    """A well-behaved model: it writes the asked kind's format, with slots for the facts the prompt lists."""
+    slots = [f"[{code}]" for code in ("material", "weight", "colour")
+             if re.search(rf"^{code.capitalize()}: ", prompt, re.MULTILINE)]
+    fact = "Made from " + " and ".join(slots) + "." if slots else "Made to last."
+    marker = prompt.rstrip("\n").rsplit("\n", 1)[-1]
+    return {
+        "Description:": f"{fact} A good choice for every day.",
+        "Bullets:": f"- {fact}\n- A good choice for every day.\n- Made to last and easy to love.",
+        "SEO:": f"Meta title: [name]\nMeta description: {fact}",
+        "Banner:": "Headline: [brand]\nSubline: A good choice for every day.\nCall to action: Shop now",
+        "Search ad:": f"Headline: [brand]\nHeadline: Made to last.\nHeadline: From [price] GBP\n"
+                      f"Description: {fact}\nDescription: A good choice for every day.",
+        "Social post:": f"{fact} A good choice for every day.",
+        "Email:": "Subject: [name]\nPreheader: A good choice for every day.",
+        "Reply:": "Thank you for your message. A good choice for every day.",
+    }[marker]
+
+
 class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
@@ -52,11 +71,7 @@ class Handler(BaseHTTPRequestHandler):
                 self.send_response(503)
                 self.end_headers()
                 return
-            # A well-behaved model: it writes slots for the facts the prompt lists.
-            slots = [f"[{code}]" for code in ("material", "weight", "colour") if
-                     re.search(rf"^{code.capitalize()}: ", body["prompt"], re.MULTILINE)]
-            text = "Made from " + " and ".join(slots) + ". A good choice for every day." if slots else ""
-            answer = {"choices": [{"index": i, "text": text} for i in range(body["n"])]}
+            answer = {"choices": [{"index": i, "text": answer_for(body["prompt"])} for i in range(body["n"])]}
             data = json.dumps(answer).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
@@ -84,7 +99,7 @@ def fake_server(settings):
 def test_prompts_go_out_concurrently_within_the_limit_and_retry(fake_server, settings):
     settings.COPYGEN_OPENAI_CONCURRENCY = 3
     fake_server.flaky = 2
-    outputs = OpenAIBackend().generate([f"Product: p{i}\nMaterial: wool\n" for i in range(8)], n=2,
+    outputs = OpenAIBackend().generate([f"Product: p{i}\nMaterial: wool\nDescription:\n" for i in range(8)], n=2,
                                        max_new_tokens=40)
     assert [len(o) for o in outputs] == [2] * 8
     assert fake_server.calls == 8 + 2  # two 503s retried
@@ -98,6 +113,25 @@ def test_an_unreachable_server_is_a_backend_error(settings):
     settings.COPYGEN_OPENAI_RETRIES = 2
     with pytest.raises(BackendError, match="unreachable after 2 tries"):
         OpenAIBackend().generate(["Product: x\n"], n=1, max_new_tokens=8)
+
+
+@pytest.mark.django_db
+def test_every_kind_generates_through_the_http_backend(fake_server, settings):
+    from copygen_oscar.kinds import KINDS
+    from copygen_oscar.requests import request_generation
+
+    settings.COPYGEN_CANDIDATES_PER_VARIANT = 1
+    (product,) = demo_products_cleared(1, offset=2)
+    GenerationRequest.objects.all().delete()
+    for kind in KINDS:
+        request_generation(product, kind=kind, n=1)
+    process_pending()
+    outcome = {r.kind: (r.status, r.reason) for r in GenerationRequest.objects.all()}
+    assert outcome == {kind: ("done", "") for kind in KINDS}
+    seo = CopyVariant.objects.get(kind="seo")
+    assert seo.fields["Meta title"] == product.title.split(",")[0]
+    budgets = {b["prompt"].rstrip("\n").rsplit("\n", 1)[-1]: b["max_tokens"] for b in fake_server.bodies}
+    assert budgets["Email:"] < budgets["Description:"]  # each kind has its own token budget
 
 
 @pytest.mark.django_db

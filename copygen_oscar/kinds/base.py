@@ -34,6 +34,7 @@ class CopyKind:
     marker = ""  # the line after the facts that tells the model what to write; training uses the same one
     max_new_tokens = 160
     needs_coverage = False  # long copy must state facts; a subject line need not
+    uses_store_vocabulary = True  # product copy speaks the catalogue's language; service replies do not
 
     def build_prompt(self, facts, *, tone="", segment="", brand=""):
         lines = [facts_text(facts)]

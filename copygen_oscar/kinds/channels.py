@@ -73,5 +73,6 @@ class ReplyKind(ProseKind):
 
     name = "reply"
     marker = "Reply:"
+    uses_store_vocabulary = False
     max_new_tokens = 200
     min_chars, max_chars, max_paragraphs = 30, 1200, 5
