@@ -127,7 +127,10 @@ def product_facts(product, strategy=None):
     """Build the facts record of an Oscar product (a child inherits what it does not override)."""
     attributes = []
     brand = ""
-    for value_obj in sorted(product.get_attribute_values(), key=lambda v: v.attribute.code):
+    values = product.get_attribute_values()
+    if not isinstance(values, list):  # not prefetched: one query instead of one per value
+        values = values.select_related("attribute")
+    for value_obj in sorted(values, key=lambda v: v.attribute.code):
         value = _typed_value(value_obj)
         if value is None:
             continue
@@ -141,7 +144,7 @@ def product_facts(product, strategy=None):
     options = []
     if product_class is not None:
         options.extend(o.name for o in product_class.options.all())
-    options.extend(o.name for o in product.options.all())
+    options.extend(o.name for o in product.product_options.all())
 
     categories = sorted(
         " > ".join(clean_text(c.name) for c in category.get_ancestors_and_self())

@@ -31,6 +31,7 @@ GenerationRequest = get_model("copygen", "GenerationRequest")
 CopyVariant = get_model("copygen", "CopyVariant")
 ModelVersion = get_model("copygen", "ModelVersion")
 ProductAttributeValue = get_model("catalogue", "ProductAttributeValue")
+Product = get_model("catalogue", "Product")
 
 
 def new_worker_id():
@@ -103,7 +104,6 @@ def claim_batch(worker_id, limit=None):
         )
     return list(
         GenerationRequest.objects.filter(pk__in=ids, status=GenerationRequest.RUNNING, claimed_by=worker_id)
-        .select_related("product")
         .order_by("created_at", "pk")
     )
 
@@ -182,11 +182,14 @@ def process_claimed(claimed, worker_id):
         path=info.path, fingerprint=info.fingerprint, defaults={"name": info.name, "base_model": info.base_model}
     )
 
+    # Everything the facts need, in a handful of queries for the whole batch (Oscar's own prefetches).
+    products = Product.objects.base_queryset().prefetch_browsable_categories().prefetch_attribute_values()
+    products = products.in_bulk([request.product_id for request in claimed])
     jobs = defaultdict(list)  # (n_variants, kind) -> [(request, kind, facts, prompt)]
     for request in claimed:
         try:
             kind = get_kind(request.kind)
-            facts = product_facts(request.product)
+            facts = product_facts(products[request.product_id])
         except (EmptyFacts, ValueError) as exc:
             fail(request, worker_id, str(exc))
             continue

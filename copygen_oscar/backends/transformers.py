@@ -27,6 +27,7 @@ class TransformersBackend(GenerationBackend):
     def __init__(self):
         self._lock = threading.Lock()
         self._loaded = None  # (path, mtime, model, tokenizer, info, device)
+        self.generated_tokens = 0  # new tokens written since start, padding excluded (for throughput figures)
 
     def _model_path(self):
         path = app_settings.COPYGEN_MODEL_PATH
@@ -107,5 +108,6 @@ class TransformersBackend(GenerationBackend):
                 eos_token_id=tokenizer.eos_token_id,
             )
         new_tokens = out[:, batch["input_ids"].shape[1] :]
+        self.generated_tokens += int((new_tokens != tokenizer.pad_token_id).sum())
         decoded = tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
         return [decoded[i * n : (i + 1) * n] for i in range(len(prompts))]

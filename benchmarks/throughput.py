@@ -1,0 +1,74 @@
+"""Generation throughput through the worker path: one request at a time versus batched claims.
+
+The same 64 demo products, the same model (var/models/demo, from `make demo`), the same decoding settings
+(one candidate, one variant, seeded sampling). (a) naive: claim and generate one request at a time, as a
+one-task-per-product design would. (b) batched: the worker claims up to 64 requests and generates them in one call.
+Runs in a throw-away SQLite database; the demo's own data is not touched.
+LAST line: batched_over_naive=<ratio of tokens per second>
+"""
+
+import io
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ["SHOP_VAR_DIR"] = str(ROOT / "var" / "bench")
+os.environ["DATABASE_URL"] = ""
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop_demo.settings")
+PRODUCTS = 64
+
+
+def main():
+    model = ROOT / "var" / "models" / "demo"
+    if not (model / "config.json").is_file():
+        sys.exit(f"No model at {model}: run `make demo` (or manage.py copygen_train --output {model}) first")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+    from oscar.core.loading import get_model
+
+    settings.COPYGEN_MODEL_PATH = str(model)
+    settings.COPYGEN_SEED = 0
+    settings.COPYGEN_CANDIDATES_PER_VARIANT = 1
+    connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        from copygen_oscar.backends import get_backend
+        from copygen_oscar.receivers import auto_generation_paused
+        from copygen_oscar.requests import GenerationRequest, claim_batch, process_claimed, request_generation
+
+        Product = get_model("catalogue", "Product")
+        call_command("copygen_demo_catalogue", stdout=io.StringIO())
+        products = list(Product.objects.order_by("upc")[:PRODUCTS])
+        backend = get_backend()
+        backend.model_info()  # load once, outside the clocks
+
+        def run(batch_size):
+            GenerationRequest.objects.all().delete()
+            with auto_generation_paused():
+                for product in products:
+                    request_generation(product, n=1, source=GenerationRequest.STAFF)
+            tokens_before, started = backend.generated_tokens, time.perf_counter()
+            while claimed := claim_batch("bench", limit=batch_size):
+                process_claimed(claimed, "bench")
+            seconds = time.perf_counter() - started
+            done = GenerationRequest.objects.filter(status="done").count()
+            return (backend.generated_tokens - tokens_before) / seconds, seconds, done
+
+        naive, naive_s, naive_done = run(1)
+        batched, batched_s, batched_done = run(PRODUCTS)
+        print(f"device={backend._load()[5]} products={len(products)}")
+        print(f"naive: {naive:.0f} tokens/s, {naive_s:.1f} s, {naive_done} done")
+        print(f"batched: {batched:.0f} tokens/s, {batched_s:.1f} s, {batched_done} done")
+        print(f"batched_over_naive={batched / naive:.2f}")
+    finally:
+        connection.creation.destroy_test_db(settings.DATABASES["default"]["NAME"], verbosity=0)
+
+
+if __name__ == "__main__":
+    main()
