@@ -40,6 +40,8 @@ DEFAULTS = {
     # Sampling temperature and nucleus for generation.
     "COPYGEN_TEMPERATURE": 0.8,
     "COPYGEN_TOP_P": 0.95,
+    # Above 1.0 discourages repeated tokens (it also discourages copying facts: keep it low for small models).
+    "COPYGEN_REPETITION_PENALTY": 1.0,
     # Seconds a claimed request stays leased to one worker before the sweep hands it to another.
     "COPYGEN_LEASE_SECONDS": 300,
     # Claims of one request before it is failed for good (a request that keeps killing workers must stop).

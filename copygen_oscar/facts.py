@@ -86,7 +86,8 @@ class ProductFacts:
 
 def clean_text(value, limit=MAX_TEXT):
     """Strip tags and entities, collapse whitespace, bound the length on a word boundary."""
-    text = _SPACE.sub(" ", html.unescape(_TAG.sub(" ", str(value or "")))).strip()
+    # Tags go before and after unescaping: "&lt;script&gt;" is markup too, once unescaped.
+    text = _SPACE.sub(" ", _TAG.sub(" ", html.unescape(_TAG.sub(" ", str(value or ""))))).strip()
     if len(text) > limit:
         text = text[:limit].rsplit(" ", 1)[0].rstrip(",;:-") + "…"
     return text

@@ -90,10 +90,13 @@ class TransformersBackend(GenerationBackend):
         texts = [self._format(tokenizer, p) for p in prompts]
         batch = tokenizer(texts, return_tensors="pt", padding=True).to(device)
         max_positions = getattr(model.config, "n_positions", None) or getattr(model.config, "max_position_embeddings", 0)
-        if max_positions and batch["input_ids"].shape[1] + max_new_tokens > max_positions:
-            max_new_tokens = max(0, max_positions - batch["input_ids"].shape[1])
-            if max_new_tokens < 8:
-                raise BackendError(f"Prompt too long for the model's context of {max_positions} tokens")
+        if max_positions:
+            lengths = batch["attention_mask"].sum(dim=1).tolist()
+            too_long = [i for i, n_tokens in enumerate(lengths) if n_tokens + max_new_tokens > max_positions]
+            if too_long:
+                # One prompt's problem: the caller retries the batch one prompt at a time, and only this one fails.
+                raise ValueError(f"prompt of {max(lengths)} tokens leaves no room for {max_new_tokens} new tokens "
+                                 f"in the model's context of {max_positions}")
         if app_settings.COPYGEN_SEED is not None:
             torch.manual_seed(int(app_settings.COPYGEN_SEED))
         with torch.inference_mode():
@@ -102,6 +105,7 @@ class TransformersBackend(GenerationBackend):
                 do_sample=True,
                 temperature=app_settings.COPYGEN_TEMPERATURE,
                 top_p=app_settings.COPYGEN_TOP_P,
+                repetition_penalty=app_settings.COPYGEN_REPETITION_PENALTY,
                 max_new_tokens=max_new_tokens,
                 num_return_sequences=n,
                 pad_token_id=tokenizer.pad_token_id,
