@@ -9,7 +9,6 @@ import time
 from django.utils.html import strip_tags
 from oscar.core.loading import get_model
 
-from ..kinds.channels import BannerKind
 from .claims import words
 
 REFRESH_SECONDS = 600
@@ -31,6 +30,8 @@ def store_vocabulary():
         vocabulary.update(words(value))
     for name in Category.objects.values_list("name", flat=True):
         vocabulary.update(words(name))
+    from ..kinds.channels import BannerKind  # here, not at the top: the kinds import the guard
+
     vocabulary.update(words(" ".join(BannerKind.calls_to_action)))
     _cache.update(at=time.monotonic(), words=frozenset(vocabulary))
     return _cache["words"]
