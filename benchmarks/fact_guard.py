@@ -33,7 +33,7 @@ UNIT_SWAPS = {"length": ["kg", "ml"], "mass": ["cm", "l"], "volume": ["g", "mm"]
 def plant(text, index, kind, rng):
     """Return the text with one false claim of ``kind`` planted, or None when the text has nothing to change."""
     if kind in ("number", "unit"):
-        found = quantities(text)
+        found = [q for q in quantities(text) if q[2]]
         if not found:
             return None
         (start, end), raw, values = rng.choice(found)

@@ -50,8 +50,6 @@ DEFAULTS = {
     "COPYGEN_STALE_PENDING_SECONDS": 20,
     # Celery queue of the model-holding workers (one solo worker per GPU).
     "COPYGEN_GPU_QUEUE": "copygen_gpu",
-    # Celery queue of light work: sweeps, bookkeeping.
-    "COPYGEN_CPU_QUEUE": "copygen_cpu",
     # Seconds a product save may spend reaching a broker that is down (the request row is committed regardless).
     "COPYGEN_PUBLISH_TIMEOUT": 0.5,
     # Seconds between periodic sweeps (see copygen_oscar.schedules.beat_schedule).

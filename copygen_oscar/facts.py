@@ -16,7 +16,7 @@ from oscar.core.loading import get_class
 MAX_TEXT = 300  # characters kept of one attribute or option value
 MAX_DESCRIPTION = 2000  # characters kept of the existing description
 
-_TAG = re.compile(r"<[^>]+>")
+_TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
 _UNIT_IN_NAME = re.compile(r"^(?P<name>.*?)\s*\((?P<unit>[^)]+)\)\s*$")
 # Spelled-out units folded to the symbol a shopper reads on a spec sheet.

@@ -26,6 +26,7 @@ from .kinds import TONES, UnusableOutput, get_kind
 from .slots import UnfilledSlot, relexicalise
 
 logger = logging.getLogger(__name__)
+MAX_VARIANTS = 10
 
 GenerationRequest = get_model("copygen", "GenerationRequest")
 CopyVariant = get_model("copygen", "CopyVariant")
@@ -47,18 +48,26 @@ def request_generation(product, *, kind="description", source=GenerationRequest.
     get_kind(kind)  # unknown kinds are refused here, with the list of known ones
     if tone and tone not in TONES:
         raise ValueError(f"Unknown tone {tone!r}; known tones: {', '.join(TONES)}")
+    n = app_settings.COPYGEN_VARIANTS_PER_REQUEST if n is None else n
+    if not 1 <= n <= MAX_VARIANTS:
+        raise ValueError(f"Variants per request must be between 1 and {MAX_VARIANTS}, not {n}")
     lookup = dict(product=product, kind=kind, tone=tone, segment=segment, status=GenerationRequest.PENDING)
     try:
         with transaction.atomic():
             request = GenerationRequest.objects.create(
-                n_variants=n or app_settings.COPYGEN_VARIANTS_PER_REQUEST,
+                n_variants=n,
                 source=source,
                 created_by=user if user is not None and user.is_authenticated else None,
                 **lookup,
             )
     except IntegrityError:
         # A burst of saves: one request is already waiting and will see the latest product data when claimed.
-        return GenerationRequest.objects.get(**lookup), False
+        waiting = GenerationRequest.objects.filter(**lookup).first()
+        if waiting is None:  # claimed in between: ask again, once
+            return request_generation(product, kind=kind, source=source, n=n, tone=tone, segment=segment, user=user)
+        if n > waiting.n_variants:
+            GenerationRequest.objects.filter(pk=waiting.pk, status=GenerationRequest.PENDING).update(n_variants=n)
+        return waiting, False
     transaction.on_commit(wake_workers)
     return request, True
 
@@ -106,6 +115,13 @@ def claim_batch(worker_id, limit=None):
         GenerationRequest.objects.filter(pk__in=ids, status=GenerationRequest.RUNNING, claimed_by=worker_id)
         .order_by("created_at", "pk")
     )
+
+
+def renew_leases(requests, worker_id):
+    """Push the lease of work still in hand forward, so the sweep does not give away a slow batch."""
+    GenerationRequest.objects.filter(
+        pk__in=[r.pk for r in requests], status=GenerationRequest.RUNNING, claimed_by=worker_id
+    ).update(lease_expires_at=timezone.now() + timedelta(seconds=app_settings.COPYGEN_LEASE_SECONDS))
 
 
 def _finish(request, worker_id, status, reason="", variants=(), facts_hash="", model_version=None):
@@ -190,17 +206,26 @@ def process_claimed(claimed, worker_id):
         try:
             kind = get_kind(request.kind)
             facts = product_facts(products[request.product_id])
+            if request.source == GenerationRequest.AUTO and _unchanged(request, facts):
+                _finish(request, worker_id, GenerationRequest.DONE, facts_hash=facts.hash,
+                        reason="Facts unchanged since the last copy for this product: nothing new generated.")
+                continue
+            prompt = kind.build_prompt(
+                facts, tone=request.tone, segment=request.segment, brand=app_settings.COPYGEN_BRAND_NAME
+            )
         except (EmptyFacts, ValueError) as exc:
             fail(request, worker_id, str(exc))
             continue
-        prompt = kind.build_prompt(
-            facts, tone=request.tone, segment=request.segment, brand=app_settings.COPYGEN_BRAND_NAME
-        )
+        except Exception as exc:  # noqa: BLE001  (one request's problem never stalls the batch)
+            logger.exception("copygen: preparing request %s failed", request.pk)
+            fail(request, worker_id, f"Could not prepare the request: {exc!r}")
+            continue
         jobs[request.n_variants, kind.name].append((request, kind, facts, prompt))
 
     other_brands, vocabulary = catalogue_brands(), store_vocabulary()
     done = 0
     for (n, _), group in jobs.items():
+        renew_leases([request for request, *_ in group], worker_id)
         k = n * max(1, app_settings.COPYGEN_CANDIDATES_PER_VARIANT)
         max_new_tokens = min(group[0][1].max_new_tokens, app_settings.COPYGEN_MAX_NEW_TOKENS)
         try:
@@ -213,8 +238,13 @@ def process_claimed(claimed, worker_id):
             if isinstance(texts, Exception):
                 fail(request, worker_id, f"Generation failed: {texts}")
                 continue
-            index = FactIndex.from_facts(facts, other_brands)
-            kept, rejected = rerank(kind, facts, index, texts, n, vocabulary)
+            try:
+                index = FactIndex.from_facts(facts, other_brands)
+                kept, rejected = rerank(kind, facts, index, texts, n, vocabulary)
+            except Exception as exc:  # noqa: BLE001  (one request's problem never stalls the batch)
+                logger.exception("copygen: checking request %s failed", request.pk)
+                fail(request, worker_id, f"Could not check the generated copy: {exc!r}")
+                continue
             if not kept:
                 fail(request, worker_id, f"All {len(texts)} candidates were rejected: {summarise(rejected)}")
                 continue
@@ -224,6 +254,18 @@ def process_claimed(claimed, worker_id):
                        facts_hash=facts.hash, model_version=model_version):
                 done += 1
     return done
+
+
+def _unchanged(request, facts):
+    """An automatic request for facts that already got copy: a stock edit or a review must not pile up drafts."""
+    return (
+        GenerationRequest.objects.filter(
+            product_id=request.product_id, kind=request.kind, tone=request.tone, segment=request.segment,
+            status=GenerationRequest.DONE, facts_hash=facts.hash, variants__isnull=False,
+        )
+        .exclude(pk=request.pk)
+        .exists()
+    )
 
 
 def catalogue_brands():
@@ -245,7 +287,7 @@ def rerank(kind, facts, index, texts, n, vocabulary=None):
     passing, rejected, seen = [], [], set()
     for text in texts:
         try:
-            parsed = kind.parse(relexicalise(text, facts))
+            parsed = kind.parse(relexicalise(text or "", facts))
         except (UnusableOutput, UnfilledSlot) as exc:
             rejected.append(str(exc))
             continue

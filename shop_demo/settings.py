@@ -50,7 +50,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test_shop_demo.sqlite3")}
-DATABASES["default"]["ATOMIC_REQUESTS"] = True
+else:
+    # One transaction per request (Oscar's recommendation). Not on SQLite: IMMEDIATE transactions would make
+    # every page, even a read, queue for the single write lock behind the worker.
+    DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 
 INSTALLED_APPS = [

@@ -8,6 +8,6 @@ class FaultyBackend(TransformersBackend):
 
     def generate(self, prompts, *, n, max_new_tokens):
         if any("EXPLODE" in p for p in prompts):
-            raise RuntimeError("CUDA error: device-side assert triggered")
+            raise RuntimeError("index out of range in self (a bad token id in this prompt)")
         outputs = super().generate(prompts, n=n, max_new_tokens=max_new_tokens)
         return [["<|pad|> <script>x</script>"] * n if "GARBAGE" in p else out for p, out in zip(prompts, outputs)]

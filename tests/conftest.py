@@ -128,6 +128,14 @@ def celery_worker_process(tiny_model, tmp_path_factory):
     worker.stop()
 
 
+@pytest.fixture(autouse=True)
+def fresh_store_vocabulary():
+    """The vocabulary cache lives per process; each test sees its own catalogue."""
+    from copygen_oscar.guard import language
+
+    language._cache.update(at=0.0, words=frozenset())
+
+
 @pytest.fixture
 def wait_until():
     def wait(predicate, timeout=30, interval=0.2, message="condition"):

@@ -35,6 +35,20 @@ def test_a_burst_of_saves_makes_one_request():
 
 
 @pytest.mark.django_db
+def test_variant_counts_are_bounded_and_a_bigger_ask_raises_the_waiting_request():
+    with receivers.auto_generation_paused():
+        product = create_product(title="Oakmere Pro Kettle")
+    for bad in (-1, 0, 11):
+        with pytest.raises(ValueError, match="between 1 and 10"):
+            request_generation(product, n=bad)
+    first, created = request_generation(product, n=1)
+    again, created_again = request_generation(product, n=4)
+    assert created and not created_again and again.pk == first.pk
+    first.refresh_from_db()
+    assert first.n_variants == 4
+
+
+@pytest.mark.django_db
 def test_human_copy_and_child_products_are_left_alone():
     with_copy = create_product(title="Kestrel & Co Pro Yoga mat", description="<p>Written by our team.</p>")
     parent = create_product(title="Harbour Lane Classic T-shirt", structure="parent")

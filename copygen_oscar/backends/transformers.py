@@ -1,5 +1,6 @@
 """In-process causal LM through ``transformers``: CPU or CUDA, batched, loaded once per worker process."""
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -21,6 +22,17 @@ def fingerprint(path):
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(chunk)
     return digest.hexdigest()
+
+
+@contextlib.contextmanager
+def _cuda_errors_are_fatal():
+    """A CUDA error poisons the process's context: it is the backend's failure, not one prompt's."""
+    try:
+        yield
+    except RuntimeError as exc:
+        if "CUDA" in str(exc):
+            raise BackendError(f"CUDA failure, restart this worker: {exc}") from exc
+        raise
 
 
 class TransformersBackend(GenerationBackend):
@@ -99,7 +111,7 @@ class TransformersBackend(GenerationBackend):
                                  f"in the model's context of {max_positions}")
         if app_settings.COPYGEN_SEED is not None:
             torch.manual_seed(int(app_settings.COPYGEN_SEED))
-        with torch.inference_mode():
+        with torch.inference_mode(), _cuda_errors_are_fatal():
             out = model.generate(
                 **batch,
                 do_sample=True,

@@ -6,6 +6,7 @@ product's facts only: what the facts do not say, the copy may not say. Quantitie
 (1.5 m supports "150 cm"), so a changed unit is caught like a changed number.
 """
 
+import math
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -63,8 +64,10 @@ CERTIFICATIONS = {
     "fair trade", "fairtrade", "wireless", "rechargeable", "shatterproof", "fireproof", "oven safe",
     "microwave safe", "certified", "ce certified", "ul listed", "fda approved", "lifetime warranty",
 }
-_NEGATION = re.compile(r"\b(not|no|non|never|isn't|aren't|without)\W+(\w+\W+)?$", re.IGNORECASE)
-_WORD = re.compile(r"[a-z0-9][a-z0-9'&+-]*", re.IGNORECASE)
+# A negator directly before the phrase, in the same clause ("not waterproof", "non-stick-free" is not handled).
+_NEGATION = re.compile(r"\b(not|no|non|never|isn't|aren't|without)[\s-]+$", re.IGNORECASE)
+_WORD = re.compile(r"[a-z0-9]+(?:['&+-][a-z0-9]+)*", re.IGNORECASE)
+CURRENCY_SYMBOLS = {"$": "USD", "£": "GBP", "€": "EUR"}
 # Capitalised words that name nothing in particular.
 COMMON_CAPITALISED = {
     "i", "we", "our", "you", "your", "it", "its", "the", "a", "an", "this", "these", "that", "those", "and", "or",
@@ -77,13 +80,21 @@ COMMON_CAPITALISED = {
 
 
 def parse_number(text):
+    """'1,500' -> 1500.0, '0,5' -> 0.5, '9/16' -> 0.5625, '1-9/16' -> 1.5625; ValueError for anything else."""
     text = text.replace(",", "") if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", text) else text.replace(",", ".")
-    if "-" in text and "/" in text:  # 1-9/16
-        whole, frac = text.split("-", 1)
-        return float(int(whole) + Fraction(frac))
-    if "/" in text:
-        return float(Fraction(text))
-    return float(text)
+    try:
+        if "-" in text and "/" in text:
+            whole, frac = text.split("-", 1)
+            value = float(int(whole) + Fraction(frac))
+        elif "/" in text:
+            value = float(Fraction(text))
+        else:
+            value = float(text)
+    except (ZeroDivisionError, OverflowError) as exc:
+        raise ValueError(text) from exc
+    if not math.isfinite(value):
+        raise ValueError(text)
+    return value
 
 
 def _unit(raw):
@@ -110,7 +121,7 @@ class Quantity:
 
 
 def quantities(text):
-    """(span, [Quantity]) for every number-with-unit in the text, in base units."""
+    """(span, raw, [Quantity]) for every number-with-unit in the text, in base units; None for unreadable ones."""
     found = []
     for match in _QUANTITY.finditer(text):
         unit = _unit(match.group("unit"))
@@ -120,8 +131,8 @@ def quantities(text):
         numbers = re.split(r"\s*[x×]\s*", match.group("nums"))
         try:
             values = [Quantity(parse_number(n) * factor, dimension) for n in numbers]
-        except (ValueError, ZeroDivisionError):
-            continue
+        except ValueError:
+            values = None
         found.append((match.span(), match.group(0), values))
     return found
 
@@ -133,7 +144,7 @@ def bare_numbers(text, skip_spans=()):
             continue
         try:
             out.append((match.group(0), parse_number(match.group(0))))
-        except (ValueError, ZeroDivisionError):
+        except ValueError:
             continue
     return out
 
@@ -142,7 +153,11 @@ def prices(text):
     out = []
     for match in _PRICE.finditer(text):
         amount = match.group("amount") or match.group("amount2")
-        out.append((match.span(), match.group(0), float(amount.replace(",", ""))))
+        currency = CURRENCY_SYMBOLS.get(match.group("cur") or "", match.group("code") or "")
+        try:
+            out.append((match.span(), match.group(0), parse_number(amount.replace(",", "")), currency))
+        except ValueError:
+            continue
     return out
 
 
@@ -173,25 +188,30 @@ class FactIndex:
     vocabulary: set = field(default_factory=set)
     booleans: dict = field(default_factory=dict)  # certification phrase -> True/False stated by the facts
     brands: set = field(default_factory=set)  # this product's brand(s)
+    currency: str = ""  # ISO code of the product's price, when known
+    vocabulary_text: str = ""  # the facts' words, space-separated, for phrase look-ups
     other_brands: set = field(default_factory=set)  # brands of the rest of the catalogue
 
     @classmethod
-    def from_texts(cls, texts, *, booleans=None, brands=(), other_brands=(), price=None):
+    def from_texts(cls, texts, *, booleans=None, brands=(), other_brands=(), price=None, currency=""):
         text = "\n".join(t for t in texts if t)
         index = cls(text=text, booleans=dict(booleans or {}), brands={b.lower() for b in brands if b},
                     other_brands={b.lower() for b in other_brands if b})
         spans = []
         for span, _, values in quantities(text):
+            if values is None:
+                continue
             index.quantities.extend(values)
             index.numbers.update(round(q.value, 6) for q in values)
             spans.append(span)
         for _, value in bare_numbers(text):
             index.numbers.add(round(value, 6))
-        index.numbers.update(round(value, 6) for _, _, value in prices(text))
-        index.prices.update(round(value, 2) for _, _, value in prices(text))
+        index.numbers.update(round(value, 6) for _, _, value, _ in prices(text))
+        index.prices.update(round(value, 2) for _, _, value, _ in prices(text))
         if price:
             index.prices.add(round(float(price), 2))
             index.numbers.add(round(float(price), 6))
+        index.currency = currency
         index.vocabulary = set(words(text))
         index.vocabulary_text = f" {' '.join(words(text))} "
         return index
@@ -210,7 +230,8 @@ class FactIndex:
         if facts.is_child:
             texts.append(facts.parent_title)
         return cls.from_texts(texts, booleans=booleans, brands=[facts.brand] if facts.brand else [],
-                              other_brands=set(other_brands) - {facts.brand}, price=facts.price or None)
+                              other_brands=set(other_brands) - {facts.brand}, price=facts.price or None,
+                              currency=facts.currency)
 
     def has_phrase(self, phrase):
         return f" {' '.join(words(phrase))} " in self.vocabulary_text
@@ -235,26 +256,27 @@ def check(text, index):
     spans = []
     for span, raw, values in quantities(text):
         spans.append(span)
+        if values is None:
+            claims.append(Claim("quantity", raw, False, f"'{raw[:40]}' is not a readable number"))
+            continue
         bad = [q for q in values if not index.supports_quantity(q)]
         claims.append(Claim("quantity", raw, not bad, f"'{raw}' is not in the facts" if bad else ""))
-    for span, raw, value in prices(text):
+    for span, raw, value, currency in prices(text):
         spans.append(span)
-        ok = round(value, 2) in index.prices
+        ok = round(value, 2) in index.prices and not (currency and index.currency and currency != index.currency)
         claims.append(Claim("price", raw, ok, "" if ok else f"price '{raw}' is not the product's price"))
     for raw, value in bare_numbers(text, spans):
         ok = round(value, 6) in index.numbers
         claims.append(Claim("number", raw, ok, "" if ok else f"the number {raw} is not in the facts"))
 
     lowered = text.lower()
-    for phrase in _phrases(text, CERTIFICATIONS):
-        position = lowered.find(phrase.split()[0])
-        negated = position >= 0 and bool(_NEGATION.search(lowered[max(0, position - 20) : position]))
+    for phrase in set(_phrases(text, CERTIFICATIONS)):
         stated = next((v for k, v in index.booleans.items() if k.replace("-", " ") == phrase.replace("-", " ")), None)
-        if stated is not None:
-            ok = stated != negated
-        else:
-            ok = negated or index.has_phrase(phrase)
-        claims.append(Claim("certification", phrase, ok, "" if ok else f"'{phrase}' is not stated by the facts"))
+        pattern = r"[\s-]+".join(re.escape(w) for w in re.split(r"[\s-]+", phrase))
+        for match in re.finditer(rf"\b{pattern}\b", lowered):
+            negated = bool(_NEGATION.search(lowered[max(0, match.start() - 12) : match.start()]))
+            ok = stated != negated if stated is not None else (negated or index.has_phrase(phrase))
+            claims.append(Claim("certification", phrase, ok, "" if ok else f"'{phrase}' is not stated by the facts"))
     for phrase in _phrases(text, MATERIALS):
         ok = index.has_phrase(phrase)
         claims.append(Claim("material", phrase, ok, "" if ok else f"material '{phrase}' is not in the facts"))
