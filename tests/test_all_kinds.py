@@ -27,6 +27,7 @@ def test_every_trained_kind_generates_guarded_copy_within_its_limits(tiny_model,
         assert variant.guard["passed"] and "Tone: friendly\nAudience: gift buyers\n" in variant.prompt
         for value in variant.fields.values():
             assert not any("[" in v for v in (value if isinstance(value, list) else [value]))
-    seo = CopyVariant.objects.filter(kind="seo").first()
-    if seo:
-        assert len(seo.fields["Meta title"]) <= 60 and len(seo.fields["Meta description"]) <= 155
+    for variant in CopyVariant.objects.filter(kind="seo"):
+        assert len(variant.fields["Meta title"]) <= 60 and len(variant.fields["Meta description"]) <= 155
+    for variant in CopyVariant.objects.filter(kind="search_ad"):
+        assert len(variant.fields["Headline"]) == 3 and all(len(h) <= 30 for h in variant.fields["Headline"])

@@ -32,10 +32,11 @@ UNITS = {
     "%": ("percent", 1), "percent": ("percent", 1),
 }
 _UNIT_ALT = "|".join(sorted((re.escape(u) for u in UNITS), key=len, reverse=True))
-_NUM = r"\d+(?:[.,]\d+)*(?:-\d+/\d+|/\d+)?"
+# Bounded repeats keep matching linear on hostile text ("1,1,1,..." or "1 x 1 x 1 x ...").
+_NUM = r"\d{1,15}(?:[.,]\d{1,15}){0,3}(?:-\d{1,6}/\d{1,6}|/\d{1,6})?"
 # "183 x 61 x 0.6 cm", "1.5 m", "20%", "9/16 in", "1-9/16\""; plural and pluralised units accepted.
 _QUANTITY = re.compile(
-    rf"(?<![\w.])(?P<nums>{_NUM}(?:\s*[x×]\s*{_NUM})*)\s*(?:-\s*)?(?P<unit>(?:{_UNIT_ALT})(?:e?s)?)(?![\w])",
+    rf"(?<![\w.])(?P<nums>{_NUM}(?:\s*[x×]\s*{_NUM}){{0,3}})\s*(?:-\s*)?(?P<unit>(?:{_UNIT_ALT})(?:e?s)?)(?![\w])",
     re.IGNORECASE,
 )
 _BARE_NUMBER = re.compile(rf"(?<![\w.$£€/-]){_NUM}(?![\w%])")

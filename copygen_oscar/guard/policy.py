@@ -31,9 +31,9 @@ def stutters(text):
                    if not m.group(1).isdigit()})
 
 
-_GARBLED = re.compile(r"[\[\]{}<>|]|[A-Za-z]\.\d|\d[.,]\d+[.,]\d")
+_GARBLED = re.compile(r"[\[\]{}<>|]|[A-Za-z]\.\d|\d[.,]\d+[.,]\d|\d{16,}")
 
 
 def garbled(text):
-    """Stray brackets (a half-written slot) or numbers glued to words ("USB-C.0", "1.5.0")."""
-    return sorted({m.group(0) for m in _GARBLED.finditer(text)})
+    """Stray brackets (a half-written slot), numbers glued to words ("USB-C.0", "1.5.0") or absurdly long."""
+    return sorted({m.group(0)[:20] for m in _GARBLED.finditer(text)})
