@@ -133,7 +133,7 @@ def fresh_store_vocabulary():
     """The vocabulary cache lives per process; each test sees its own catalogue."""
     from copygen_oscar.guard import language
 
-    language._cache.update(at=0.0, words=frozenset())
+    language._cache.update(at=0.0, words=None)
 
 
 @pytest.fixture

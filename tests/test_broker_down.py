@@ -60,7 +60,8 @@ def private_redis(tmp_path):
 @pytest.mark.django_db(transaction=True)
 def test_request_survives_a_broker_outage(private_redis, tiny_model, tmp_path, wait_until, monkeypatch):
     worker = Worker(
-        worker_env(CELERY_BROKER_URL=private_redis.url, COPYGEN_SWEEP_INTERVAL=1, COPYGEN_STALE_PENDING_SECONDS=1),
+        worker_env(CELERY_BROKER_URL=private_redis.url, COPYGEN_SWEEP_INTERVAL=1, COPYGEN_STALE_PENDING_SECONDS=1,
+                   COPYGEN_CANDIDATES_PER_VARIANT=24),
         tmp_path / "worker.log",
         extra_args=["-B", "-s", str(tmp_path / "beat-schedule")],
     )

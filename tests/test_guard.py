@@ -3,7 +3,7 @@
 from hypothesis import given, settings, strategies as st
 
 from copygen_oscar.facts import Attribute, ProductFacts
-from copygen_oscar.guard import FactIndex, evaluate
+from copygen_oscar.guard import FactIndex, StoreVocabulary, evaluate
 from copygen_oscar.guard.claims import quantities, unsupported
 from copygen_oscar.slots import UnfilledSlot, delexicalise, relexicalise
 
@@ -82,8 +82,12 @@ def test_vacuous_and_garbled_copy_is_refused():
     assert "states too few facts (0% of the attribute values)" in evaluate(
         "<p>A good choice for every day.</p>", INDEX, FACTS).reasons
     assert "garbled text ']'" in evaluate("<p>A natural rubber]. It weighs 1312 g.</p>", INDEX, FACTS).reasons
-    unknown = evaluate("<p>A natural rubber stainlass mat, 1312 g.</p>", INDEX, FACTS, vocabulary=frozenset({"a"}))
+    store = StoreVocabulary(known=frozenset({"a", "hoodie", "mat"}), product_words=frozenset({"hoodie", "mat"}))
+    unknown = evaluate("<p>A natural rubber stainlass mat, 1312 g.</p>", INDEX, FACTS, vocabulary=store)
     assert "unknown word 'stainlass'" in unknown.reasons
+    wrong = evaluate("<p>A natural rubber hoodie, 1312 g.</p>", INDEX, FACTS, vocabulary=store)
+    assert "names another product: 'hoodie'" in wrong.reasons
+    assert not any("another product" in r for r in evaluate("<p>A mat.</p>", INDEX, FACTS, vocabulary=store).reasons)
 
 
 def test_slots_round_trip_and_refuse_what_the_facts_lack():

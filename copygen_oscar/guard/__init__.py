@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 
 from .. import app_settings
 from .claims import FactIndex, check
-from .language import store_vocabulary, unknown_words
+from .language import StoreVocabulary, other_products, store_vocabulary, unknown_words
 from .policy import banned_phrases, garbled, missing_disclaimers, repeated_sentences, stutters
 from .sanitise import plain_text
 
-__all__ = ["FactIndex", "Verdict", "evaluate", "store_vocabulary"]
+__all__ = ["FactIndex", "StoreVocabulary", "Verdict", "evaluate", "store_vocabulary"]
 
 
 @dataclass
@@ -44,7 +44,8 @@ def evaluate(body, index, facts=None, vocabulary=None, needs_coverage=True):
     claims = check(text, index)
     reasons = [c.reason for c in claims if not c.supported]
     if vocabulary is not None:
-        reasons += [f"unknown word '{w}'" for w in unknown_words(text, vocabulary | index.vocabulary)]
+        reasons += [f"unknown word '{w}'" for w in unknown_words(text, vocabulary.known | index.vocabulary)]
+        reasons += [f"names another product: '{w}'" for w in other_products(text, vocabulary, index.vocabulary)]
     reasons += [f"banned phrase '{p}'" for p in banned_phrases(text, app_settings.COPYGEN_BANNED_PHRASES)]
     reasons += [f"missing disclaimer '{d}'" for d in missing_disclaimers(text, app_settings.COPYGEN_REQUIRED_DISCLAIMERS)]
     reasons += [f"repeats itself: '{s[:60]}'" for s in repeated_sentences(text)]
