@@ -60,6 +60,8 @@ DEFAULTS = {
     "COPYGEN_BANNED_PHRASES": (),
     # Sentences every piece of copy must contain verbatim (e.g. a legal line); a candidate without one is dropped.
     "COPYGEN_REQUIRED_DISCLAIMERS": (),
+    # Jaccard similarity (word 3-grams) with another product's description at which a description is a copy of it.
+    "COPYGEN_NEAR_DUPLICATE": 0.8,
     # Least share of a product's attribute values a description must state (true copy that says nothing is weak).
     "COPYGEN_MIN_COVERAGE": 0.25,
     # Candidates generated per kept variant: the guard drops the untrue ones and the rerank keeps the best.

@@ -21,7 +21,7 @@ from . import app_settings
 from .backends import get_backend
 from .backends.base import BackendError
 from .facts import EmptyFacts, product_facts
-from .guard import FactIndex, evaluate, store_vocabulary
+from .guard import FactIndex, description_corpus, evaluate, store_vocabulary
 from .kinds import TONES, UnusableOutput, get_kind
 from .slots import UnfilledSlot, relexicalise
 
@@ -223,6 +223,7 @@ def process_claimed(claimed, worker_id):
         jobs[request.n_variants, kind.name].append((request, kind, facts, prompt))
 
     other_brands, vocabulary = catalogue_brands(), store_vocabulary()
+    corpus = description_corpus() if any(get_kind(name).checks_duplicates for _, name in jobs) else None
     done = 0
     for (n, _), group in jobs.items():
         renew_leases([request for request, *_ in group], worker_id)
@@ -240,7 +241,7 @@ def process_claimed(claimed, worker_id):
                 continue
             try:
                 index = FactIndex.from_facts(facts, other_brands)
-                kept, rejected = rerank(kind, facts, index, texts, n, vocabulary)
+                kept, rejected = rerank(kind, facts, index, texts, n, vocabulary, corpus, request.product_id)
             except Exception as exc:  # noqa: BLE001  (one request's problem never stalls the batch)
                 logger.exception("copygen: checking request %s failed", request.pk)
                 fail(request, worker_id, f"Could not check the generated copy: {exc!r}")
@@ -278,7 +279,7 @@ def catalogue_brands():
     )
 
 
-def rerank(kind, facts, index, texts, n, vocabulary=None):
+def rerank(kind, facts, index, texts, n, vocabulary=None, corpus=None, product_id=None):
     """Parse and guard every candidate, drop the failing ones, keep the best ``n`` distinct ones.
 
     The score favours copy that states more of the product's facts, then copy with more checked claims.
@@ -292,7 +293,8 @@ def rerank(kind, facts, index, texts, n, vocabulary=None):
             rejected.append(str(exc))
             continue
         verdict = evaluate(parsed.text, index, facts, vocabulary if kind.uses_store_vocabulary else None,
-                           needs_coverage=kind.needs_coverage)
+                           needs_coverage=kind.needs_coverage, corpus=corpus if kind.checks_duplicates else None,
+                           product_id=product_id)
         if not verdict.passed:
             rejected.append(verdict.reasons[0])
             continue

@@ -130,10 +130,11 @@ def celery_worker_process(tiny_model, tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def fresh_store_vocabulary():
-    """The vocabulary cache lives per process; each test sees its own catalogue."""
-    from copygen_oscar.guard import language
+    """The vocabulary and copy caches live per process; each test sees its own catalogue."""
+    from copygen_oscar.guard import duplicates, language
 
     language._cache.update(at=0.0, words=None)
+    duplicates._cache.update(at=0.0, corpus=None)
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from hypothesis import given, settings, strategies as st
 
 from copygen_oscar.facts import Attribute, ProductFacts
-from copygen_oscar.guard import FactIndex, StoreVocabulary, evaluate
+from copygen_oscar.guard import CopyCorpus, FactIndex, StoreVocabulary, evaluate
 from copygen_oscar.guard.claims import quantities, unsupported
 from copygen_oscar.slots import UnfilledSlot, delexicalise, relexicalise
 
@@ -133,3 +133,16 @@ def test_hostile_text_is_checked_in_linear_time():
         started = time.perf_counter()
         unsupported(text, INDEX)
         assert time.perf_counter() - started < 5, text[:20]
+
+
+def test_copy_too_close_to_another_products_copy_is_refused():
+    corpus = CopyCorpus([
+        (1, "Northmoor made this yoga mat from natural rubber. It weighs 1312 g. A good choice for every day."),
+        (2, "A white mat for the studio, light and grippy, with a carry strap and a cotton cover."),
+    ])
+    copied = "Northmoor made this yoga mat from natural rubber. It weighs 1312 g. A good choice for every day."
+    verdict = evaluate(copied, INDEX, FACTS, corpus=corpus, product_id=3)
+    assert "near-duplicate of product 1's copy (100% of its phrases)" in verdict.reasons
+    assert not any("near-duplicate" in r for r in evaluate(copied, INDEX, FACTS, corpus=corpus, product_id=1).reasons)
+    fresh = "A natural rubber mat from Northmoor, 183 x 61 x 0.6 cm, that weighs 1312 g."
+    assert corpus.nearest(fresh, exclude_product=3)[1] < 0.3

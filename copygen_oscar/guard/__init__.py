@@ -8,11 +8,13 @@ from dataclasses import dataclass, field
 
 from .. import app_settings
 from .claims import FactIndex, check
+from .duplicates import CopyCorpus, description_corpus
 from .language import StoreVocabulary, other_products, store_vocabulary, unknown_words
 from .policy import banned_phrases, garbled, missing_disclaimers, repeated_sentences, stutters
 from .sanitise import plain_text
 
-__all__ = ["FactIndex", "StoreVocabulary", "Verdict", "evaluate", "store_vocabulary"]
+__all__ = ["CopyCorpus", "FactIndex", "StoreVocabulary", "Verdict", "description_corpus", "evaluate",
+           "store_vocabulary"]
 
 
 @dataclass
@@ -38,8 +40,11 @@ def coverage(text, facts):
     return sum(1 for value in values if value.lower() in lowered) / len(values)
 
 
-def evaluate(body, index, facts=None, vocabulary=None, needs_coverage=True):
-    """Check a candidate (sanitised HTML or plain text) against the facts, the store's vocabulary and the policy."""
+def evaluate(body, index, facts=None, vocabulary=None, needs_coverage=True, corpus=None, product_id=None):
+    """Check a candidate (sanitised HTML or plain text) against the facts, the store's vocabulary and the policy.
+
+    With a ``corpus`` (other products' copy) a candidate too close to another product's copy is refused.
+    """
     text = plain_text(body.replace("</p>", "\n").replace("</li>", "\n"))
     claims = check(text, index)
     reasons = [c.reason for c in claims if not c.supported]
@@ -51,6 +56,10 @@ def evaluate(body, index, facts=None, vocabulary=None, needs_coverage=True):
     reasons += [f"repeats itself: '{s[:60]}'" for s in repeated_sentences(text)]
     reasons += [f"stutters: '{w} {w}'" for w in stutters(text)]
     reasons += [f"garbled text '{g}'" for g in garbled(text)]
+    if corpus is not None:
+        other, similarity = corpus.nearest(text, exclude_product=product_id)
+        if similarity >= app_settings.COPYGEN_NEAR_DUPLICATE:
+            reasons.append(f"near-duplicate of product {other}'s copy ({similarity:.0%} of its phrases)")
     share = coverage(text, facts)
     if needs_coverage and facts is not None and facts.attributes and share < app_settings.COPYGEN_MIN_COVERAGE:
         reasons.append(f"states too few facts ({share:.0%} of the attribute values)")

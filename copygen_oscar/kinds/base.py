@@ -35,6 +35,7 @@ class CopyKind:
     max_new_tokens = 160
     needs_coverage = False  # long copy must state facts; a subject line need not
     uses_store_vocabulary = True  # product copy speaks the catalogue's language; service replies do not
+    checks_duplicates = False  # whether copy must differ from other products' copy of this kind
 
     def build_prompt(self, facts, *, tone="", segment="", brand=""):
         lines = [facts_text(facts)]

@@ -7,6 +7,7 @@ class DescriptionKind(ProseKind):
     name = "description"
     marker = "Description:"
     needs_coverage = True
+    checks_duplicates = True
 
     def paragraphs(self, text):
         """Blank-line paragraphs, or sentences grouped into two when the model wrote one block."""

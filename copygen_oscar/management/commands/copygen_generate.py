@@ -5,7 +5,7 @@ from tqdm import tqdm
 from copygen_oscar import app_settings
 from copygen_oscar.backends import get_backend
 from copygen_oscar.facts import EmptyFacts, product_facts
-from copygen_oscar.guard import FactIndex, store_vocabulary
+from copygen_oscar.guard import FactIndex, description_corpus, store_vocabulary
 from copygen_oscar.kinds import KINDS, get_kind
 from copygen_oscar.receivers import wants_copy
 from copygen_oscar.requests import (
@@ -68,6 +68,7 @@ class Command(BaseCommand):
     def dry_run(self, products, kind_name, n):
         kind, backend = get_kind(kind_name), get_backend()
         brands, vocabulary = catalogue_brands(), store_vocabulary()
+        corpus = description_corpus() if kind.checks_duplicates else None
         k = n * max(1, app_settings.COPYGEN_CANDIDATES_PER_VARIANT)
         batch = app_settings.COPYGEN_BATCH_SIZE
         for start in tqdm(range(0, len(products), batch), desc="batches", disable=len(products) <= batch):
@@ -82,7 +83,8 @@ class Command(BaseCommand):
             outputs = backend.generate([prompt for *_, prompt in jobs], n=k,
                                        max_new_tokens=min(kind.max_new_tokens, app_settings.COPYGEN_MAX_NEW_TOKENS))
             for (product, facts, _), texts in zip(jobs, outputs):
-                kept, rejected = rerank(kind, facts, FactIndex.from_facts(facts, brands), texts, n, vocabulary)
+                kept, rejected = rerank(kind, facts, FactIndex.from_facts(facts, brands), texts, n, vocabulary,
+                                        corpus, product.pk)
                 self.stdout.write(f"# {product.pk} {product.get_title()}")
                 for parsed, scores, _ in kept:
                     self.stdout.write(f"{parsed.body}\n  (score {scores['score']}, coverage {scores['coverage']})")
