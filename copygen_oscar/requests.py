@@ -241,7 +241,8 @@ def process_claimed(claimed, worker_id):
                 continue
             try:
                 index = FactIndex.from_facts(facts, other_brands)
-                kept, rejected = rerank(kind, facts, index, texts, n, vocabulary, corpus, request.product_id)
+                kept, rejected = rerank(kind, facts, index, texts, n, vocabulary, corpus, request.product_id,
+                                        fluency=lambda candidates, prompt=prompt: backend.fluency(prompt, candidates))
             except Exception as exc:  # noqa: BLE001  (one request's problem never stalls the batch)
                 logger.exception("copygen: checking request %s failed", request.pk)
                 fail(request, worker_id, f"Could not check the generated copy: {exc!r}")
@@ -279,10 +280,11 @@ def catalogue_brands():
     )
 
 
-def rerank(kind, facts, index, texts, n, vocabulary=None, corpus=None, product_id=None):
+def rerank(kind, facts, index, texts, n, vocabulary=None, corpus=None, product_id=None, fluency=None):
     """Parse and guard every candidate, drop the failing ones, keep the best ``n`` distinct ones.
 
-    The score favours copy that states more of the product's facts, then copy with more checked claims.
+    The score favours copy that states more of the product's facts, then copy the model finds fluent (``fluency``:
+    a callable giving each raw text's per-token probability), then copy with more checked claims.
     Returns ``(kept, rejected)``: kept is ``[(ParsedCopy, scores, guard)]`` best first, rejected is ``[reason]``.
     """
     passing, rejected, seen = [], [], set()
@@ -302,8 +304,12 @@ def rerank(kind, facts, index, texts, n, vocabulary=None, corpus=None, product_i
             rejected.append("duplicate of another candidate")
             continue
         seen.add(parsed.body)
-        score = verdict.coverage + 0.01 * min(verdict.supported, 10)
-        passing.append((score, parsed, verdict))
+        passing.append((verdict.coverage + 0.01 * min(verdict.supported, 10), parsed, verdict, text))
+    fluencies = (fluency([text for *_, text in passing]) if fluency and passing else None) or [None] * len(passing)
+    for i, value in enumerate(fluencies):
+        score, parsed, verdict, _ = passing[i]
+        parsed.scores["fluency"] = value
+        passing[i] = (score + 0.2 * (value or 0.0), parsed, verdict)
     passing.sort(key=lambda item: item[0], reverse=True)
     kept = [
         (parsed, {**parsed.scores, "score": round(score, 4), "rank": rank, "coverage": round(v.coverage, 3),

@@ -145,6 +145,7 @@ def test_variants_keep_model_version_prompt_scores_and_guard(tiny_model, setting
     assert variant.prompt.startswith(f"Product: {product.title}\n") and variant.prompt.endswith("Description:\n")
     assert variant.guard["passed"] and variant.guard["claims"] == variant.guard["supported"]
     assert variant.scores["rank"] == 0 and variant.scores["candidates"] == 16
+    assert 0 < variant.scores["fluency"] <= 1
     assert "[" not in variant.body
     request.refresh_from_db()
     assert variant.facts_hash == request.facts_hash and request.lease_expires_at is None

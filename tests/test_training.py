@@ -36,3 +36,13 @@ def test_validation_split_is_deterministic():
     assert split(pairs, 0.1) == split(list(pairs), 0.1)
     train, validation = split(pairs, 0.1)
     assert len(train) + len(validation) == 200 and 5 < len(validation) < 40
+
+
+def test_fluency_prefers_the_stores_own_phrasing(tiny_model, settings):
+    settings.COPYGEN_MODEL_PATH = str(tiny_model)
+    prompt = "Product: Kite\nType: Sports & toys\nDescription:\n"
+    fluent = "[brand] made this kite from [material] for everyday use."
+    scrambled = "use everyday for [material] from kite this made [brand]."
+    scores = TransformersBackend().fluency(prompt, [fluent, scrambled, fluent])
+    assert len(scores) == 3 and all(0 < s <= 1 for s in scores)
+    assert scores[0] == scores[2] > scores[1]

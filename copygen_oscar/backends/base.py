@@ -22,3 +22,7 @@ class GenerationBackend:
     def generate(self, prompts: list[str], *, n: int, max_new_tokens: int) -> list[list[str]]:
         """Return, for each prompt, ``n`` continuations (the text after the prompt only)."""
         raise NotImplementedError
+
+    def fluency(self, prompt: str, texts: list[str]) -> list[float] | None:
+        """Per-token probability (geometric mean, 0-1) of each text after the prompt, or None if unknown."""
+        return None

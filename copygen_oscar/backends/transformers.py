@@ -127,3 +127,27 @@ class TransformersBackend(GenerationBackend):
         self.generated_tokens += int((new_tokens != tokenizer.pad_token_id).sum())
         decoded = tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
         return [decoded[i * n : (i + 1) * n] for i in range(len(prompts))]
+
+    def fluency(self, prompt, texts):
+        """One forward pass over prompt + text for every text: how likely the model finds its own words."""
+        import torch
+
+        if not texts:
+            return []
+        _, _, model, tokenizer, _, device = self._load()
+        prefix = self._format(tokenizer, prompt)
+        prompt_len = len(tokenizer(prefix)["input_ids"])
+        batch = tokenizer([prefix + text for text in texts], return_tensors="pt", padding=True).to(device)
+        with torch.inference_mode():
+            logits = model(**batch).logits.float()
+        logprobs = torch.log_softmax(logits[:, :-1], dim=-1)
+        targets = batch["input_ids"][:, 1:]
+        token_logprobs = logprobs.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
+        mask = batch["attention_mask"][:, 1:].clone()
+        lengths = batch["attention_mask"].sum(dim=1)
+        width = batch["input_ids"].shape[1]
+        for row, length in enumerate(lengths.tolist()):
+            start = width - length  # left padding: the prompt starts here
+            mask[row, : max(0, start + prompt_len - 1)] = 0  # score the text only, not the prompt
+        means = (token_logprobs * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1)
+        return [round(float(torch.exp(m)), 4) for m in means]

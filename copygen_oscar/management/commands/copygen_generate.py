@@ -82,12 +82,13 @@ class Command(BaseCommand):
                 jobs.append((product, facts, kind.build_prompt(facts, brand=app_settings.COPYGEN_BRAND_NAME)))
             outputs = backend.generate([prompt for *_, prompt in jobs], n=k,
                                        max_new_tokens=min(kind.max_new_tokens, app_settings.COPYGEN_MAX_NEW_TOKENS))
-            for (product, facts, _), texts in zip(jobs, outputs):
+            for (product, facts, prompt), texts in zip(jobs, outputs):
                 kept, rejected = rerank(kind, facts, FactIndex.from_facts(facts, brands), texts, n, vocabulary,
-                                        corpus, product.pk)
+                                        corpus, product.pk, lambda candidates: backend.fluency(prompt, candidates))
                 self.stdout.write(f"# {product.pk} {product.get_title()}")
                 for parsed, scores, _ in kept:
-                    self.stdout.write(f"{parsed.body}\n  (score {scores['score']}, coverage {scores['coverage']})")
+                    self.stdout.write(f"{parsed.body}\n  (score {scores['score']}, coverage {scores['coverage']}, "
+                                      f"fluency {scores['fluency']})")
                 if rejected:
                     self.stdout.write(f"  rejected {len(rejected)} of {len(texts)}: {summarise(rejected)}")
                 self.stdout.write("")
