@@ -40,7 +40,7 @@ def new_worker_id():
 
 
 def request_generation(product, *, kind="description", source=GenerationRequest.AUTO, n=None, tone="", segment="",
-                       user=None):
+                       user=None, _retry=True):
     """Record a request (or join the one already waiting) and wake a worker once the transaction commits.
 
     Returns ``(request, created)``. Runs in a savepoint, so a failure here never breaks the caller's transaction.
@@ -63,8 +63,12 @@ def request_generation(product, *, kind="description", source=GenerationRequest.
     except IntegrityError:
         # A burst of saves: one request is already waiting and will see the latest product data when claimed.
         waiting = GenerationRequest.objects.filter(**lookup).first()
-        if waiting is None:  # claimed in between: ask again, once
-            return request_generation(product, kind=kind, source=source, n=n, tone=tone, segment=segment, user=user)
+        if waiting is None:
+            if not _retry:  # not the one-pending rule: a real integrity problem, say so
+                raise
+            # The waiting request was claimed in between: ask again, once.
+            return request_generation(product, kind=kind, source=source, n=n, tone=tone, segment=segment, user=user,
+                                      _retry=False)
         if n > waiting.n_variants:
             GenerationRequest.objects.filter(pk=waiting.pk, status=GenerationRequest.PENDING).update(n_variants=n)
         return waiting, False

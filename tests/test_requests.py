@@ -149,3 +149,21 @@ def test_variants_keep_model_version_prompt_scores_and_guard(tiny_model, setting
     assert "[" not in variant.body
     request.refresh_from_db()
     assert variant.facts_hash == request.facts_hash and request.lease_expires_at is None
+
+
+@pytest.mark.django_db
+def test_an_integrity_error_that_is_not_the_debounce_is_raised_not_retried_forever(monkeypatch):
+    from django.db import IntegrityError
+
+    with receivers.auto_generation_paused():
+        product = create_product(title="Fellside Pro Kettle")
+    calls = []
+
+    def broken_create(**kwargs):
+        calls.append(kwargs)
+        raise IntegrityError("violates foreign key constraint")
+
+    monkeypatch.setattr(GenerationRequest.objects, "create", broken_create)
+    with pytest.raises(IntegrityError):
+        request_generation(product)
+    assert len(calls) == 2  # the first try and one retry, no more
