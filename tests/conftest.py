@@ -39,16 +39,16 @@ def tiny_model(django_db_setup, django_db_blocker, tmp_path_factory):
     from django.conf import settings
 
     from copygen_oscar.management.commands.copygen_train import TRAINED_KINDS
-    from copygen_oscar.training.data import store_pairs
+    from copygen_oscar.training.data import split, store_examples
     from copygen_oscar.training.scratch import ScratchConfig, train_from_scratch
 
     with django_db_blocker.unblock():
         with transaction.atomic():
             call_command("copygen_demo_catalogue", stdout=open(os.devnull, "w"))
-            pairs = store_pairs(kinds=TRAINED_KINDS, slots=True)
+            train, validation = split(store_examples(kinds=TRAINED_KINDS), 0.1)
             transaction.set_rollback(True)
     path = tmp_path_factory.mktemp("models") / "tiny"
-    train_from_scratch(pairs, path, ScratchConfig(n_layer=2, n_embd=128, n_head=2, steps=300, vocab_size=800),
+    train_from_scratch([e.pair() for e in train], [e.pair() for e in validation], path, ScratchConfig(n_layer=2, n_embd=128, n_head=2, steps=300, vocab_size=800),
                        log=lambda *_: None)
     previous = getattr(settings, "COPYGEN_MODEL_PATH", None)
     settings.COPYGEN_MODEL_PATH = str(path)

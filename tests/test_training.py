@@ -3,7 +3,8 @@ import json
 import pytest
 
 from copygen_oscar.backends.transformers import TransformersBackend, fingerprint
-from copygen_oscar.training.scratch import split
+from copygen_oscar.facts import ProductFacts
+from copygen_oscar.training.data import Example, split
 
 
 # The tiny model is trained from the demo catalogue in a rolled-back transaction: the test database must exist.
@@ -32,10 +33,13 @@ def test_backend_generates_n_continuations_per_prompt_in_one_batch(tiny_model, s
 
 
 def test_validation_split_is_deterministic():
-    pairs = [(f"prompt {i}", f"target {i}") for i in range(200)]
-    assert split(pairs, 0.1) == split(list(pairs), 0.1)
-    train, validation = split(pairs, 0.1)
-    assert len(train) + len(validation) == 200 and 5 < len(validation) < 40
+    examples = [Example(ProductFacts(title=f"Product {i}"), kind, f"Copy {i}") for i in range(200)
+                for kind in ("description", "seo")]
+    train, validation = split(examples, 0.1)
+    assert split(examples, 0.1) == (train, validation)
+    assert len(train) + len(validation) == 400 and 10 < len(validation) < 80
+    # every kind of one product lands on the same side
+    assert {e.facts.title for e in train}.isdisjoint({e.facts.title for e in validation})
 
 
 def test_fluency_prefers_the_stores_own_phrasing(tiny_model, settings):

@@ -1,9 +1,15 @@
-"""Training pairs (prompt -> human copy) from the store's own catalogue."""
+"""Training examples (facts, kind, human copy) from the store's own catalogue, and the split they train on.
+
+An example keeps the facts rather than a finished prompt: training builds the prompt with the same kind module
+that prompts at generation time (so training and serving agree), and evaluation needs the facts to check claims.
+"""
+
+import hashlib
+from dataclasses import dataclass
 
 from oscar.core.loading import get_model
 
-from .. import app_settings
-from ..facts import EmptyFacts, product_facts
+from ..facts import EmptyFacts, ProductFacts, product_facts
 from ..guard.sanitise import plain_text
 from ..kinds import get_kind
 from ..slots import delexicalise
@@ -12,15 +18,40 @@ from .targets import targets
 Product = get_model("catalogue", "Product")
 
 
-def store_pairs(kinds=("description",), slots=False):
-    """(prompt, target) for every standalone or parent product whose description a person wrote, per kind.
+@dataclass(frozen=True)
+class Example:
+    facts: ProductFacts
+    kind: str
+    target: str  # human copy as plain text, with real values (slots are put in only for training)
+    source: str = ""  # where it came from, for reports: "product:12", "file.jsonl:40"
 
-    The prompt is built by the same kind module that prompts at generation time, so training and serving agree.
-    Short kinds take their targets from the same description (``training.targets``). With ``slots`` the targets
-    carry fact slots instead of values (see ``copygen_oscar.slots``).
+    def prompt(self, brand="", tone="", segment=""):
+        return get_kind(self.kind).build_prompt(self.facts, brand=brand, tone=tone, segment=segment)
+
+    def pair(self, slots=True, brand=""):
+        """(prompt, target) as the trainer sees it; with ``slots`` the target carries fact slots, not values."""
+        return self.prompt(brand=brand), delexicalise(self.target, self.facts) if slots else self.target
+
+
+def split(examples, share):
+    """Deterministic train/validation split on the product's facts: every kind of one product lands on one side."""
+    train, validation = [], []
+    for example in examples:
+        key = f"{example.facts.title}\x00{example.facts.product_class}"
+        bucket = int(hashlib.sha256(key.encode("utf-8")).hexdigest()[:8], 16) / 0xFFFFFFFF
+        (validation if bucket < share else train).append(example)
+    if not validation and len(train) > 1:
+        validation.append(train.pop())
+    return train, validation
+
+
+def store_examples(kinds=("description",)):
+    """Examples from every standalone or parent product whose description a person wrote, per kind.
+
+    Short kinds take their targets from the same description (``training.targets``).
     """
     copy_kinds = [get_kind(kind) for kind in kinds]
-    pairs = []
+    examples = []
     products = (
         Product.objects.exclude(structure=Product.CHILD)
         .exclude(description="")
@@ -40,9 +71,6 @@ def store_pairs(kinds=("description",), slots=False):
         except EmptyFacts:
             continue
         by_kind = targets(target, facts)
-        for copy_kind in copy_kinds:
-            if copy_kind.name not in by_kind:
-                continue
-            text = delexicalise(by_kind[copy_kind.name], facts) if slots else by_kind[copy_kind.name]
-            pairs.append((copy_kind.build_prompt(facts, brand=app_settings.COPYGEN_BRAND_NAME), text))
-    return pairs
+        examples.extend(Example(facts, k.name, by_kind[k.name], f"product:{product.pk}")
+                        for k in copy_kinds if k.name in by_kind)
+    return examples

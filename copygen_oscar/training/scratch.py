@@ -4,7 +4,6 @@ Everything is local: the tokenizer is learned from the same texts with ``tokeniz
 ``GPT2LMHeadModel``, and the result is an ordinary ``transformers`` folder that the backend loads like any other.
 """
 
-import hashlib
 import json
 import math
 import random
@@ -26,19 +25,7 @@ class ScratchConfig:
     batch_size: int = 16
     learning_rate: float = 2e-3
     warmup_steps: int = 30
-    validation_share: float = 0.1
     seed: int = 13
-
-
-def split(pairs, share):
-    """Deterministic split on a hash of the prompt: the same product always lands on the same side."""
-    train, validation = [], []
-    for pair in pairs:
-        bucket = int(hashlib.sha256(pair[0].encode("utf-8")).hexdigest()[:8], 16) / 0xFFFFFFFF
-        (validation if bucket < share else train).append(pair)
-    if not validation and len(train) > 1:
-        validation.append(train.pop())
-    return train, validation
 
 
 def build_tokenizer(texts, vocab_size):
@@ -96,7 +83,7 @@ def _loss(model, rows, pad_id, batch_size):
     return total / max(count, 1)
 
 
-def train_from_scratch(pairs, output_dir, config=None, log=print):
+def train_from_scratch(train, validation, output_dir, config=None, log=print):
     """Train, evaluate on the held-out split, write a model folder with a model card. Returns the report."""
     import torch
     from transformers import GPT2Config, GPT2LMHeadModel
@@ -104,8 +91,7 @@ def train_from_scratch(pairs, output_dir, config=None, log=print):
     config = config or ScratchConfig()
     random.seed(config.seed)
     torch.manual_seed(config.seed)
-    train, validation = split(pairs, config.validation_share)
-    tokenizer = build_tokenizer([p + t for p, t in pairs], config.vocab_size)
+    tokenizer = build_tokenizer([p + t for p, t in train + validation], config.vocab_size)
     model_config = GPT2Config(
         vocab_size=len(tokenizer), n_positions=config.n_positions, n_embd=config.n_embd, n_layer=config.n_layer,
         n_head=config.n_head, bos_token_id=tokenizer.eos_token_id, eos_token_id=tokenizer.eos_token_id,

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from copygen_oscar.training.data import store_pairs
+from copygen_oscar.training.data import split, store_examples
 
 # Every kind that a store's descriptions can teach; replies come from service conversations, not product copy.
 TRAINED_KINDS = ("description", "bullets", "seo", "banner", "search_ad", "social", "email")
@@ -22,14 +22,17 @@ class Command(BaseCommand):
                             help="Train on raw values instead of fact slots (slots keep a small model truthful).")
 
     def handle(self, *args, **options):
-        pairs = store_pairs(kinds=options["kinds"].split(","), slots=not options["no_slots"])
-        if len(pairs) < 10:
+        examples = store_examples(kinds=options["kinds"].split(","))
+        if len(examples) < 10:
             raise CommandError(
-                f"Only {len(pairs)} training pairs from human-written descriptions; at least 10 are needed to train."
+                f"Only {len(examples)} training pairs from human-written descriptions; at least 10 are needed to train."
             )
         config = ScratchConfig(steps=options["steps"], n_layer=options["layers"], n_embd=options["width"],
                                seed=options["seed"])
-        report = train_from_scratch(pairs, options["output"], config, log=self.stdout.write)
+        train, validation = split(examples, 0.1)
+        slots = not options["no_slots"]
+        report = train_from_scratch([e.pair(slots) for e in train], [e.pair(slots) for e in validation],
+                                    options["output"], config, log=self.stdout.write)
         self.stdout.write(
             f"Trained on {report['train_pairs']} pairs ({report['validation_pairs']} held out): "
             f"validation loss {report['validation_loss']:.3f}, {report['parameters']:,} parameters -> {options['output']}"
