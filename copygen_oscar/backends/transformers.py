@@ -36,13 +36,14 @@ def _cuda_errors_are_fatal():
 
 
 class TransformersBackend(GenerationBackend):
-    def __init__(self):
+    def __init__(self, path=None):
+        self.path = path  # a fixed model folder (evaluation); None serves the active registry version
         self._lock = threading.Lock()
         self._loaded = None  # (path, mtime, model, tokenizer, info, device)
         self.generated_tokens = 0  # new tokens written since start, padding excluded (for throughput figures)
 
     def _model_path(self):
-        path = app_settings.COPYGEN_MODEL_PATH
+        path = self.path or app_settings.COPYGEN_MODEL_PATH
         if not path:
             raise BackendError("COPYGEN_MODEL_PATH is not set: train a model (manage.py copygen_train) and point to it")
         path = os.fspath(path)

@@ -24,9 +24,11 @@ class Example:
     kind: str
     target: str  # human copy as plain text, with real values (slots are put in only for training)
     source: str = ""  # where it came from, for reports: "product:12", "file.jsonl:40"
+    tone: str = ""  # one of kinds.TONES, or "" for the store's plain voice
+    segment: str = ""  # the audience the copy speaks to ("gift buyers"), or "" for everyone
 
-    def prompt(self, brand="", tone="", segment=""):
-        return get_kind(self.kind).build_prompt(self.facts, brand=brand, tone=tone, segment=segment)
+    def prompt(self, brand=""):
+        return get_kind(self.kind).build_prompt(self.facts, brand=brand, tone=self.tone, segment=self.segment)
 
     def pair(self, slots=True, brand=""):
         """(prompt, target) as the trainer sees it; with ``slots`` the target carries fact slots, not values."""
