@@ -20,11 +20,19 @@ class AbstractModelVersion(models.Model):
     training_summary = models.JSONField(default=dict, blank=True)
     metrics = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Who put the version live or took it off, and when (activation is a staff decision, never automatic).
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    status_changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                          related_name="+")
 
     class Meta:
         abstract = True
         app_label = "copygen"
-        constraints = [models.UniqueConstraint(fields=["path", "fingerprint"], name="copygen_model_path_fingerprint")]
+        constraints = [
+            models.UniqueConstraint(fields=["path", "fingerprint"], name="copygen_model_path_fingerprint"),
+            models.UniqueConstraint(fields=["status"], condition=models.Q(status="active"),
+                                    name="copygen_one_active_model"),
+        ]
         verbose_name = _("model version")
 
     def __str__(self):

@@ -284,6 +284,19 @@ def catalogue_brands():
     )
 
 
+def judge(kind, facts, index, text, vocabulary=None, corpus=None, product_id=None):
+    """One raw candidate as serving sees it: slots filled, parsed by its kind, guarded. Returns (parsed, verdict).
+
+    Raises ``UnusableOutput`` or ``UnfilledSlot`` when the text cannot become this kind of copy. Evaluation calls
+    this too, so what it measures is what serving would store.
+    """
+    parsed = kind.parse(relexicalise(text or "", facts))
+    verdict = evaluate(parsed.text, index, facts, vocabulary if kind.uses_store_vocabulary else None,
+                       needs_coverage=kind.needs_coverage, corpus=corpus if kind.checks_duplicates else None,
+                       product_id=product_id)
+    return parsed, verdict
+
+
 def rerank(kind, facts, index, texts, n, vocabulary=None, corpus=None, product_id=None, fluency=None):
     """Parse and guard every candidate, drop the failing ones, keep the best ``n`` distinct ones.
 
@@ -294,13 +307,10 @@ def rerank(kind, facts, index, texts, n, vocabulary=None, corpus=None, product_i
     passing, rejected, seen = [], [], set()
     for text in texts:
         try:
-            parsed = kind.parse(relexicalise(text or "", facts))
+            parsed, verdict = judge(kind, facts, index, text, vocabulary, corpus, product_id)
         except (UnusableOutput, UnfilledSlot) as exc:
             rejected.append(str(exc))
             continue
-        verdict = evaluate(parsed.text, index, facts, vocabulary if kind.uses_store_vocabulary else None,
-                           needs_coverage=kind.needs_coverage, corpus=corpus if kind.checks_duplicates else None,
-                           product_id=product_id)
         if not verdict.passed:
             rejected.append(verdict.reasons[0])
             continue

@@ -165,7 +165,10 @@ OSCAR_SHOP_NAME = "Copygen demo store"
 OSCAR_SHOP_TAGLINE = "copy written by a model, checked against the catalogue"
 OSCAR_DEFAULT_CURRENCY = "GBP"
 OSCAR_DASHBOARD_NAVIGATION = OSCAR_DASHBOARD_NAVIGATION + [  # noqa: F405
-    {"label": "Copy", "icon": "fas fa-pen-nib", "url_name": "copygen_dashboard:copygen-overview"},
+    {"label": "Copy", "icon": "fas fa-pen-nib", "children": [
+        {"label": "Requests", "url_name": "copygen_dashboard:copygen-overview"},
+        {"label": "Models", "url_name": "copygen_dashboard:copygen-models"},
+    ]},
 ]
 
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend"

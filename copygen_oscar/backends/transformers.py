@@ -35,6 +35,15 @@ def _cuda_errors_are_fatal():
         raise
 
 
+def format_prompt(tokenizer, prompt):
+    """Instruction-tuned models get the prompt through their chat template; base models get it as it is."""
+    if getattr(tokenizer, "chat_template", None):
+        return tokenizer.apply_chat_template(
+            [{"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True
+        )
+    return prompt
+
+
 class TransformersBackend(GenerationBackend):
     def __init__(self, path=None):
         self.path = path  # a fixed model folder (evaluation); None serves the active registry version
@@ -43,9 +52,12 @@ class TransformersBackend(GenerationBackend):
         self.generated_tokens = 0  # new tokens written since start, padding excluded (for throughput figures)
 
     def _model_path(self):
-        path = self.path or app_settings.COPYGEN_MODEL_PATH
+        from ..registry import serving_path
+
+        path = self.path or serving_path()
         if not path:
-            raise BackendError("COPYGEN_MODEL_PATH is not set: train a model (manage.py copygen_train) and point to it")
+            raise BackendError("No model to serve: activate a trained version (manage.py copygen_train, then "
+                               "copygen_models activate) or set COPYGEN_MODEL_PATH")
         path = os.fspath(path)
         if not os.path.isfile(os.path.join(path, "config.json")):
             raise BackendError(f"No model at {path} (config.json missing): train one with manage.py copygen_train")
@@ -89,18 +101,11 @@ class TransformersBackend(GenerationBackend):
     def model_info(self):
         return self._load()[4]
 
-    def _format(self, tokenizer, prompt):
-        if getattr(tokenizer, "chat_template", None):
-            return tokenizer.apply_chat_template(
-                [{"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True
-            )
-        return prompt
-
     def generate(self, prompts, *, n, max_new_tokens):
         import torch
 
         _, _, model, tokenizer, _, device = self._load()
-        texts = [self._format(tokenizer, p) for p in prompts]
+        texts = [format_prompt(tokenizer, p) for p in prompts]
         batch = tokenizer(texts, return_tensors="pt", padding=True).to(device)
         max_positions = getattr(model.config, "n_positions", None) or getattr(model.config, "max_position_embeddings", 0)
         if max_positions:
@@ -136,7 +141,7 @@ class TransformersBackend(GenerationBackend):
         if not texts:
             return []
         _, _, model, tokenizer, _, device = self._load()
-        prefix = self._format(tokenizer, prompt)
+        prefix = format_prompt(tokenizer, prompt)
         prompt_len = len(tokenizer(prefix)["input_ids"])
         batch = tokenizer([prefix + text for text in texts], return_tensors="pt", padding=True).to(device)
         with torch.inference_mode():

@@ -15,10 +15,14 @@ class CopygenDashboardConfig(OscarDashboardConfig):
     def ready(self):
         self.overview_view = get_class("copygen_dashboard.views", "OverviewView")
         self.product_view = get_class("copygen_dashboard.views", "ProductCopyView")
+        self.model_list_view = get_class("copygen_dashboard.views", "ModelListView")
+        self.model_status_view = get_class("copygen_dashboard.views", "ModelStatusView")
 
     def get_urls(self):
         urls = [
             path("", self.overview_view.as_view(), name="copygen-overview"),
             path("products/<int:pk>/", self.product_view.as_view(), name="copygen-product"),
+            path("models/", self.model_list_view.as_view(), name="copygen-models"),
+            path("models/<int:pk>/<slug:action>/", self.model_status_view.as_view(), name="copygen-model-status"),
         ]
         return self.post_process_urls(urls)

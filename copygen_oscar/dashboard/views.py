@@ -1,11 +1,18 @@
+from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.db.models import Count
-from django.shortcuts import get_object_or_404
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.views import View
 from django.views.generic import ListView, TemplateView
 from oscar.core.loading import get_model
 
 from ..facts import EmptyFacts, facts_text, product_facts
+from ..registry import RegistryError, activate, retire, serving_path
 
 GenerationRequest = get_model("copygen", "GenerationRequest")
+ModelVersion = get_model("copygen", "ModelVersion")
 Product = get_model("catalogue", "Product")
 
 # Pages showing work in flight reload themselves so a merchant sees the draft arrive.
@@ -63,3 +70,41 @@ class ProductCopyView(TemplateView):
             else None,
         )
         return ctx
+
+
+class ModelListView(ListView):
+    """The model registry: every version with its training summary and metrics, and which one serves."""
+
+    template_name = "copygen_oscar/dashboard/models.html"
+    context_object_name = "versions"
+
+    def get_queryset(self):
+        return ModelVersion.objects.select_related("status_changed_by").annotate(n_variants=Count("variants")) \
+            .order_by("-created_at", "-pk")
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["serving_path"] = serving_path()
+        ctx["can_change"] = self.request.user.has_perm("copygen.change_modelversion")
+        return ctx
+
+
+class ModelStatusView(PermissionRequiredMixin, View):
+    """POST only: activate or retire a version. Putting a model in front of shoppers is a staff decision."""
+
+    permission_required = "copygen.change_modelversion"
+    raise_exception = True
+    actions = {"activate": activate, "retire": retire}
+
+    def post(self, request, pk, action):
+        version = get_object_or_404(ModelVersion, pk=pk)
+        if action not in self.actions:
+            raise Http404
+        try:
+            self.actions[action](version, user=request.user)
+        except RegistryError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Model version %(pk)s is now %(status)s.") % {
+                "pk": version.pk, "status": version.get_status_display().lower()})
+        return redirect("copygen_dashboard:copygen-models")

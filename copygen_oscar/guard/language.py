@@ -42,8 +42,11 @@ def store_vocabulary():
     for name in Category.objects.values_list("name", flat=True):
         vocabulary.update(words(name))
     from ..kinds.channels import BannerKind  # here, not at the top: the kinds import the guard
+    from ..training.corpus import vocabulary as corpus_vocabulary
 
     vocabulary.update(words(" ".join(BannerKind.calls_to_action)))
+    # The plain English the shipped default model was taught (its phrase material is this project's own words).
+    vocabulary |= corpus_vocabulary()
     product_words = {w for w in title_words - generic if not w[0].isdigit()}
     _cache.update(at=time.monotonic(), words=StoreVocabulary(frozenset(vocabulary), frozenset(product_words)))
     return _cache["words"]

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from oscar.core.loading import get_model
 
 from ..facts import EmptyFacts, ProductFacts, product_facts
-from ..guard.sanitise import plain_text
 from ..kinds import get_kind
 from ..slots import delexicalise
+from .cleaning import EMPTY_TARGET, DropReport, clean_examples, clean_target
 from .targets import targets
 
 Product = get_model("catalogue", "Product")
@@ -47,12 +47,16 @@ def split(examples, share):
     return train, validation
 
 
-def store_examples(kinds=("description",)):
+def store_examples(kinds=("description",), with_report=False, min_chars=None):
     """Examples from every standalone or parent product whose description a person wrote, per kind.
 
-    Short kinds take their targets from the same description (``training.targets``).
+    The description is cleaned (``training.cleaning.clean_target``: markup, page furniture, sentences with contact
+    details) and the short kinds take their targets from it (``training.targets``); then every example goes through
+    ``cleaning.clean_examples`` (too short, duplicate, rejected by its kind's parser). With ``with_report`` the
+    result is ``(examples, DropReport)``, else the list alone.
     """
     copy_kinds = [get_kind(kind) for kind in kinds]
+    report = DropReport(unit="products")
     examples = []
     products = (
         Product.objects.exclude(structure=Product.CHILD)
@@ -62,17 +66,27 @@ def store_examples(kinds=("description",)):
         .order_by("pk")
     )
     for product in products:
+        report.read += 1
+        source = f"product:{product.pk}"
         # Copy this project published is not the store's voice; it must not train the next model.
         if product.copygen_variants.filter(status="live").exists():
+            report.drop("copy published by copygen", source, product.get_title())
             continue
-        target = plain_text(product.description.replace("</p>", "\n"))
-        if len(target) < 20:
+        target = clean_target(product.description, report.changes)
+        if not target:
+            report.drop(EMPTY_TARGET, source, product.description)
             continue
         try:
             facts = product_facts(product)
         except EmptyFacts:
+            report.drop("no facts (no title, no attributes)", source, target)
             continue
         by_kind = targets(target, facts)
-        examples.extend(Example(facts, k.name, by_kind[k.name], f"product:{product.pk}")
-                        for k in copy_kinds if k.name in by_kind)
-    return examples
+        for k in copy_kinds:
+            if k.name in by_kind:
+                examples.append(Example(facts, k.name, by_kind[k.name], source))
+            else:
+                report.drop(f"no {k.name} target in the description", source, facts.title)
+    kept, cleaned = clean_examples(examples, min_chars=min_chars)
+    report.merge(cleaned)
+    return (kept, report) if with_report else kept
