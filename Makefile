@@ -3,7 +3,6 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 CELERY := $(VENV)/bin/celery
-MODEL := var/models/demo
 DEMO_EMAIL := demo@example.com
 DEMO_PASSWORD := copygen-demo
 
@@ -11,7 +10,7 @@ DEMO_PASSWORD := copygen-demo
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/copygen
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: demo test install services clean
+.PHONY: demo test install services clean default-model
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,13 +21,9 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 
 install: $(VENV)/.installed
 
-$(MODEL)/config.json: | install
-	$(PY) manage.py copygen_train --output $(MODEL)
-
 demo: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py copygen_demo_catalogue
-	$(MAKE) --no-print-directory $(MODEL)/config.json
 	@$(PY) manage.py shell --no-imports -c "from django.contrib.auth import get_user_model as U; raise SystemExit(U().objects.filter(email='$(DEMO_EMAIL)').exists())" \
 		&& DJANGO_SUPERUSER_PASSWORD=$(DEMO_PASSWORD) $(PY) manage.py createsuperuser --noinput --username demo --email $(DEMO_EMAIL) || true
 	@echo ""
@@ -54,3 +49,9 @@ test: install services
 
 clean:
 	rm -rf var/test-pg var/test-sqlite
+
+# The default model shipped inside the package: the built-in corpus, a fixed recipe, about 15 minutes on 2 CPU cores.
+DEFAULT_MODEL_OPTIONS := --corpus builtin --layers 4 --width 192 --heads 4 --vocab 3000 --steps 800 \
+	--batch-size 16 --learning-rate 0.002 --eval-every 100 --patience 3 --seed 13 --fp16
+default-model: install
+	$(PY) manage.py copygen_train --output copygen_oscar/default_model $(DEFAULT_MODEL_OPTIONS) --overwrite --no-register

@@ -1,7 +1,8 @@
 """Generation throughput of the transformers backend: one batched call versus one prompt at a time.
 
-Usage: python benchmarks/generation.py [--model var/models/demo] [--prompts 32] [--batch 16]
-Needs a trained model folder (`make demo` trains var/models/demo). The LAST line is `batched_tokens_per_second=<x>`.
+Usage: python benchmarks/generation.py [--model PATH] [--prompts 32] [--batch 16]
+Serves the default model shipped in the package unless --model names another folder.
+The LAST line is `batched_tokens_per_second=<x>`.
 """
 
 import argparse
@@ -38,13 +39,13 @@ def demo_prompts(n):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--model", default=str(ROOT / "var" / "models" / "demo"))
+    parser.add_argument("--model", default=str(ROOT / "copygen_oscar" / "default_model"))
     parser.add_argument("--prompts", type=int, default=32)
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--max-new-tokens", type=int, default=96)
     args = parser.parse_args()
     if not (Path(args.model) / "config.json").is_file():
-        sys.exit(f"No model at {args.model}: run `make demo` (or manage.py copygen_train --output {args.model}) first")
+        sys.exit(f"No model at {args.model}: run `make default-model` (or manage.py copygen_train --output PATH)")
 
     import django
 

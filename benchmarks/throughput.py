@@ -1,6 +1,6 @@
 """Generation throughput through the worker path: one request at a time versus batched claims.
 
-The same 64 demo products, the same model (var/models/demo, from `make demo`), the same decoding settings
+The same 64 demo products, the same model (the default model shipped in the package), the same decoding settings
 (one candidate, one variant, seeded sampling). (a) naive: claim and generate one request at a time, as a
 one-task-per-product design would. (b) batched: the worker claims up to 64 requests and generates them in one call.
 Runs in a throw-away SQLite database; the demo's own data is not touched.
@@ -22,9 +22,9 @@ PRODUCTS = 64
 
 
 def main():
-    model = ROOT / "var" / "models" / "demo"
+    model = ROOT / "copygen_oscar" / "default_model"
     if not (model / "config.json").is_file():
-        sys.exit(f"No model at {model}: run `make demo` (or manage.py copygen_train --output {model}) first")
+        sys.exit(f"No model at {model}: run `make default-model` first")
     import django
 
     django.setup()

@@ -7,7 +7,7 @@ Everything that differs between a laptop and a server comes from the environment
   DJANGO_DEBUG        "1" (default, the demo's documented dev mode) or "0"
   DJANGO_SECRET_KEY   required when DJANGO_DEBUG=0
   DJANGO_ALLOWED_HOSTS, DJANGO_SECURE_SSL   production only (see README "Production settings")
-  COPYGEN_MODEL_PATH  default: var/models/demo (trained by `manage.py copygen_train`)
+  COPYGEN_MODEL_PATH  default: unset, so the active registry version or else the model shipped in the package serves
 """
 
 import os
@@ -206,7 +206,7 @@ CELERY_TASK_DEFAULT_QUEUE = "copygen_cpu"
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
-COPYGEN_MODEL_PATH = os.environ.get("COPYGEN_MODEL_PATH") or str(VAR_DIR / "models" / "demo")
+COPYGEN_MODEL_PATH = os.environ.get("COPYGEN_MODEL_PATH") or None
 COPYGEN_SWEEP_INTERVAL = float(os.environ.get("COPYGEN_SWEEP_INTERVAL", "15"))
 COPYGEN_STALE_PENDING_SECONDS = float(os.environ.get("COPYGEN_STALE_PENDING_SECONDS", "20"))
 COPYGEN_BRAND_NAME = "Copygen demo store"

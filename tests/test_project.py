@@ -42,7 +42,11 @@ def test_the_package_installs_with_its_templates_and_migrations(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {"copygen_oscar/migrations/0001_initial.py", "copygen_oscar/apps.py",
             "copygen_oscar/templates/copygen_oscar/dashboard/product.html",
-            "copygen_oscar/dashboard/apps.py"} <= names
+            "copygen_oscar/dashboard/apps.py", "copygen_oscar/default_model/config.json",
+            "copygen_oscar/default_model/model.safetensors", "copygen_oscar/default_model/tokenizer.json",
+            "copygen_oscar/default_model/README.md"} <= names
+    shipped = sum(info.file_size for info in zipfile.ZipFile(wheel).infolist() if "/default_model/" in info.filename)
+    assert shipped <= 20 * 1024 * 1024, f"the default model is {shipped / 2**20:.1f} MiB, at most 20 MiB"
     assert not any(name.startswith(("shop_demo/", "tests/")) for name in names)
     metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("METADATA"))).decode()
     assert "Requires-Dist: django-oscar[sorl-thumbnail]" in metadata

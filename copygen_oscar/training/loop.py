@@ -28,6 +28,7 @@ class TrainingConfig:
     eval_every: int = 100  # steps between validation passes (and checkpoints)
     patience: int = 3  # validation passes without improvement before stopping early
     max_length: int = 512  # tokens of prompt + target kept
+    validation_limit: int = 400  # held-out pairs scored per validation pass (a fixed sample: comparable passes)
     seed: int = 13
 
 
@@ -100,6 +101,17 @@ def _save_checkpoint(path, state):
         raise TrainingError(f"Could not write the checkpoint {path}: {exc.strerror or exc}") from exc
 
 
+def _similar_lengths(rng, rows, size):
+    """A random batch of rows of similar length: padding to the longest row is wasted work on a CPU.
+
+    A random anchor row picks the length; the batch is the rows nearest that length among a random pool. Every row
+    can still be drawn, and the draw only uses ``rng``, so a resumed run draws the same batches.
+    """
+    pool = rng.sample(rows, min(len(rows), size * 8))
+    anchor = len(pool[0][0])
+    return sorted(pool, key=lambda row: abs(len(row[0]) - anchor))[:size]
+
+
 def fit(model, tokenizer, train_pairs, validation_pairs, config, checkpoint_dir=None, log=print):
     """Train ``model`` in place; return the history. With ``checkpoint_dir`` an interrupted run resumes there."""
     import torch
@@ -110,6 +122,8 @@ def fit(model, tokenizer, train_pairs, validation_pairs, config, checkpoint_dir=
     model.to(device)
     train_rows = encode(tokenizer, train_pairs, config.max_length)
     validation_rows = encode(tokenizer, validation_pairs, config.max_length)
+    validation_rows = random.Random(config.seed).sample(validation_rows, min(len(validation_rows),
+                                                                            config.validation_limit))
     if not train_rows:
         raise TrainingError(f"Every training pair is longer than max_length={config.max_length} tokens of prompt")
     params = [p for p in model.parameters() if p.requires_grad]
@@ -166,7 +180,7 @@ def fit(model, tokenizer, train_pairs, validation_pairs, config, checkpoint_dir=
     bar = tqdm(total=config.steps, initial=state["step"], desc="training", unit="step", file=sys.stderr,
                disable=None, leave=False)
     while state["step"] < config.steps:
-        chunk = rng.sample(train_rows, min(config.batch_size, len(train_rows)))
+        chunk = _similar_lengths(rng, train_rows, config.batch_size)
         loss = model(**collate(chunk, tokenizer.pad_token_id, device)).loss
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -193,7 +207,8 @@ def fit(model, tokenizer, train_pairs, validation_pairs, config, checkpoint_dir=
         "validation_perplexity": round(math.exp(min(state["best_loss"], 50)), 3) if validation_rows else None,
         "history": state["history"],
         "train_pairs": len(train_rows),
-        "validation_pairs": len(validation_rows),
+        "validation_pairs": len(validation_pairs),
+        "validation_scored": len(validation_rows),
         "seconds": round(time.monotonic() - started, 1),
         "device": device,
     }

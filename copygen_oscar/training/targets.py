@@ -8,7 +8,7 @@ invented), so the model learns the format of each slot in the store's own words.
 import hashlib
 
 from ..kinds.base import sentences
-from ..kinds.channels import BannerKind
+from ..kinds.channels import BannerKind, BulletsKind
 
 CALLS_TO_ACTION = BannerKind.calls_to_action
 
@@ -36,8 +36,9 @@ def targets(description, facts):
     closing = sentences(paragraphs[-1]) if len(paragraphs) > 1 else []
     pick = int(hashlib.sha256(facts.title.encode()).hexdigest()[:4], 16)
     out = {"description": description}
-    if len(body) >= 3:
-        out["bullets"] = "\n".join(f"- {s}" for s in body[:5])
+    points = [s for s in body if len(s) <= BulletsKind.max_item_chars]
+    if len(points) >= BulletsKind.min_items:
+        out["bullets"] = "\n".join(f"- {s}" for s in points[: BulletsKind.max_items])
     meta = _fit(body, 155)
     if meta and _name(facts, 60):
         out["seo"] = f"Meta title: {_name(facts, 60)}\nMeta description: {meta}"
