@@ -80,7 +80,10 @@ def test_unparseable_output_breaks_the_length_limit_and_scorers_add_columns():
     assert result["overall"]["within_limits"] == 0.5 and result["overall"]["realism"] == 0.25
     assert "realism" in format_table({"model": result})
     with pytest.raises(EvaluationError, match="realism"):
-        evaluate(Scripted(fine), examples, candidates=1, context=GuardContext(), scorers={"realism": lambda t: []})
+        evaluate(Scripted(fine), examples, candidates=1, context=GuardContext(), scorers={"realism": lambda t: [1, 2]})
+    unable = evaluate(Scripted(fine), examples, candidates=1, context=GuardContext(),
+                      scorers={"realism": lambda texts: None})
+    assert unable["overall"]["realism"] is None and unable["overall"]["stored"] == 1
     with pytest.raises(EvaluationError):
         evaluate(Scripted(fine), [], context=GuardContext())
 
@@ -169,3 +172,25 @@ def test_eval_command_errors_are_clear(tiny_model, tmp_path):
     # The catalogue is empty in this test: nothing to hold out.
     with pytest.raises(CommandError, match="held-out set is empty"):
         call_command("copygen_eval", model=str(tiny_model), json=str(tmp_path / "x.json"))
+
+
+def test_eval_command_reads_held_out_examples_from_a_data_file(tiny_model, tmp_path, settings):
+    settings.COPYGEN_CANDIDATES_PER_VARIANT = 1
+    rows = ["title,description,brand,price,specs"]
+    for i, (thing, stuff) in enumerate([("Lantern", "steel"), ("Flask", "glass"), ("Stool", "oak"),
+                                        ("Basket", "willow"), ("Kettle", "copper"), ("Tray", "bamboo")]):
+        rows.append(f'Harbour {thing} {i},"The Harbour {thing} {i} is made from {stuff}. It is easy to clean. '
+                    f'It suits a small kitchen. A good choice for every day.",Harbour Lane,{10 + i}.99,'
+                    f'Material: {stuff} | Weight (g): {300 + 10 * i}')
+    data = tmp_path / "products.csv"
+    data.write_text("\n".join(rows) + "\n")
+    out, stdout = tmp_path / "eval.json", io.StringIO()
+    call_command("copygen_eval", model=str(tiny_model), data=str(data), columns="brand=brand,price=price,"
+                 "attributes=specs,currency=GBP", kinds="seo,description", holdout=1, limit=2, json=str(out),
+                 stdout=stdout)
+    report = json.loads(out.read_text())
+    assert report["held_out"]["source"] == str(data) and report["held_out"]["examples"] == 4
+    template = report["systems"]["template"]["overall"]
+    assert template["guard_pass"] == 1.0 and template["halluc_raw"] == 0.0  # the file's words are the vocabulary
+    with pytest.raises(CommandError, match="Could not read"):
+        call_command("copygen_eval", model=str(tiny_model), data=str(tmp_path / "none.csv"), json=str(out))

@@ -139,3 +139,10 @@ def test_an_existing_model_folder_is_not_overwritten_by_accident(tiny_model, tmp
     with pytest.raises(TrainingError, match="already holds a model"):
         train_from_scratch(PAIRS[:24], PAIRS[24:], target, tiny_config(steps=10), log=lambda *_: None)
     assert fingerprint(target) == before
+
+
+def test_a_time_budget_ends_training_with_a_validation_pass(tmp_path):
+    report = train_from_scratch(PAIRS[:24], PAIRS[24:], tmp_path / "m",
+                                tiny_config(steps=100_000, eval_every=100_000, max_seconds=1.0), log=lambda *_: None)
+    assert report["out_of_time"] and 0 < report["steps"] < 100_000
+    assert report["history"][-1]["step"] == report["steps"] and report["validation_loss"] > 0

@@ -4,8 +4,9 @@ It answers the same ``generate(prompts, n=, max_new_tokens=)`` call as a model b
 prompt (the facts block every kind is prompted with), so the evaluator runs it through exactly the path a model
 takes: parse, guard, rerank. Whatever a model scores above it is what the model adds over mail-merge copy.
 
-The fixed words are few and plain ("the", "by", "it is", "from"): the guard refuses words the store never uses,
-and a baseline that fails on its own filler would measure the guard rather than the template.
+The fixed words are few and plain ("the", "it is", "from"; facts are written "Name: value", and the facts know
+their names): the guard refuses words the store never uses, and a baseline that fails on its own filler would
+measure the guard rather than the template.
 """
 
 from dataclasses import dataclass, field
@@ -112,15 +113,19 @@ class TemplateBaseline(GenerationBackend):
 
     # -- pieces ---------------------------------------------------------------------------------------------------
 
+    def _named_facts(self, p):
+        """"Name: value" per fact; the brand among them when the title does not already say it."""
+        brand = [("Brand", p.brand)] if p.brand and p.brand.lower() not in p.title.lower() else []
+        return brand + p.attributes
+
     def _facts(self, p, j):
         """One short sentence per fact: "Weight: 450 g.", "It is waterproof."; rotated by ``j``."""
-        sentences = [f"{name}: {value}." for name, value in p.attributes]
+        sentences = [f"{name}: {value}." for name, value in self._named_facts(p)]
         sentences += [f"It is {flag.lower()}." for flag in p.flags]
         return _rotate(sentences, j)
 
     def _opening(self, p, j):
-        by = f", by {p.brand}" if p.brand and p.brand.lower() not in p.title.lower() else ""
-        return [f"{p.title}{by}.", f"Meet the {p.title}{by}.", f"The {p.title}{by}."][j % 3]
+        return [f"{p.title}.", f"The {p.title}."][j % 2]
 
     def _price(self, p):
         return f"From {p.price}" if p.price else ""
@@ -138,9 +143,9 @@ class TemplateBaseline(GenerationBackend):
                          "We hope this helps."])
 
     def _bullets(self, p, j):
-        items = [f"{name}: {value}" for name, value in p.attributes] + [flag.capitalize() for flag in p.flags]
-        items = [item for item in _rotate(items, j) if len(item) <= 120][:5]
-        for extra in (p.title, f"By {p.brand}" if p.brand else "", p.product_class, self._price(p)):
+        items = [f"{name}: {value}" for name, value in self._named_facts(p)]
+        items = [item for item in _rotate(items + [flag.capitalize() for flag in p.flags], j) if len(item) <= 120][:5]
+        for extra in (p.title, p.product_class, self._price(p)):
             if len(items) >= 3:
                 break
             if extra and len(extra) <= 120 and extra not in items:

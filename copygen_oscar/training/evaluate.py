@@ -2,8 +2,8 @@
 
 Any object with the backend's ``generate(prompts, n=, max_new_tokens=)`` is a system: a model backend, the
 template baseline, an OpenAI-compatible server. Every candidate goes through ``requests.judge`` (slots filled,
-parsed by its kind, guarded) and every example through ``requests.rerank``, so the numbers describe exactly the
-copy serving would store.
+parsed by its kind, guarded) and every example through ``requests.rerank`` (with the model's fluency and, as
+serving weighs it in, its realism discriminator), so the numbers describe exactly the copy serving would store.
 
 Metrics (per kind and overall):
 
@@ -231,9 +231,10 @@ def evaluate(system, examples, *, n=1, candidates=None, scorers=None, context=No
 
     ``n`` variants are kept per example from ``candidates`` generated (default: serving's
     ``n * COPYGEN_CANDIDATES_PER_VARIANT``). ``scorers`` maps a column name to a callable taking a list of stored
-    texts and returning one float per text. ``context`` is the guard's store-wide input (default: the store's own,
-    ``GuardContext.from_store()``). Generation is batched: one ``generate`` call per chunk of ``batch_size``
-    prompts of one kind (default ``COPYGEN_BATCH_SIZE``).
+    texts and returning one float per text (or None when it cannot score: the column shows no value).
+    ``context`` is the guard's store-wide input (default: the store's own, ``GuardContext.from_store()``).
+    Generation is batched: one ``generate`` call per chunk of ``batch_size`` prompts of one kind (default
+    ``COPYGEN_BATCH_SIZE``).
 
     Result: ``{"system", "n", "candidates", "overall": {metric: value}, "by_kind": {kind: {metric: value}}}``.
     """
@@ -251,6 +252,7 @@ def evaluate(system, examples, *, n=1, candidates=None, scorers=None, context=No
     batch_size = batch_size or app_settings.COPYGEN_BATCH_SIZE
     brand = app_settings.COPYGEN_BRAND_NAME if brand is None else brand
     fluency = getattr(system, "fluency", None)
+    realism = _serving_realism(system)
 
     by_kind = defaultdict(list)
     for example in examples:
@@ -271,7 +273,8 @@ def evaluate(system, examples, *, n=1, candidates=None, scorers=None, context=No
             except Exception as exc:  # noqa: BLE001  (a broken system scores nothing; the reason is kept)
                 outputs = [exc] * len(chunk)
             for example, prompt, texts in zip(chunk, prompts, outputs):
-                records.append(_score_example(kind, example, prompt, texts, n, k, context, judge, rerank, fluency))
+                records.append(_score_example(kind, example, prompt, texts, n, k, context, judge, rerank, fluency,
+                                              realism))
             if log:
                 log(f"{name or 'system'}: {kind_name} {min(start + batch_size, len(group))}/{len(group)}")
         seconds[kind_name] = time.monotonic() - started
@@ -279,8 +282,9 @@ def evaluate(system, examples, *, n=1, candidates=None, scorers=None, context=No
     extra = {}
     stored = [(i, text) for i, record in enumerate(records) for text in record["stored"]]
     for column, scorer in scorers.items():
-        values = list(scorer([text for _, text in stored])) if stored else []
-        if len(values) != len(stored):
+        values = scorer([text for _, text in stored]) if stored else []
+        values = [] if values is None else list(values)  # None: the scorer could not score (its column stays empty)
+        if values and len(values) != len(stored):
             raise EvaluationError(f"Scorer {column!r} gave {len(values)} scores for {len(stored)} texts")
         per_record = defaultdict(list)
         for (i, _), value in zip(stored, values):
@@ -299,7 +303,19 @@ def evaluate(system, examples, *, n=1, candidates=None, scorers=None, context=No
     return result
 
 
-def _score_example(kind, example, prompt, texts, n, k, context, judge, rerank, fluency):
+def _serving_realism(system):
+    """The discriminator term serving adds to the rerank for this model (``requests.process_claimed``), or None."""
+    if not app_settings.COPYGEN_REALISM_WEIGHT or not hasattr(system, "model_info"):
+        return None
+    info = system.model_info()
+    if not info.path:
+        return None
+    from .discriminator import realism_scorer
+
+    return realism_scorer(info.path, info.fingerprint)
+
+
+def _score_example(kind, example, prompt, texts, n, k, context, judge, rerank, fluency, realism=None):
     facts, key = example.facts, product_key(example)
     record = {"kind": kind.name, "reference": reference_text(kind, example.target), "raw": [], "stored": [],
               "stored_unsupported": 0, "coverage": [], "error": ""}
@@ -317,7 +333,8 @@ def _score_example(kind, example, prompt, texts, n, k, context, judge, rerank, f
         record["raw"].append({"parsed": True, "passed": verdict.passed, "claims": verdict.claims,
                               "supported": verdict.supported})
     score = (lambda candidates: fluency(prompt, candidates)) if fluency else None
-    kept, _ = rerank(kind, facts, index, texts, n, context.vocabulary, context.corpus, key, fluency=score)
+    kept, _ = rerank(kind, facts, index, texts, n, context.vocabulary, context.corpus, key, fluency=score,
+                     realism=realism)
     for parsed, _, _ in kept:
         text = parsed.text
         record["stored"].append(text)

@@ -54,6 +54,9 @@ def write_model_folder(model, tokenizer, output_dir, report, *, title, overwrite
         tokenizer.save_pretrained(staging)
         (staging / "training_report.json").write_text(json.dumps(report, indent=2, default=str))
         (staging / "README.md").write_text(model_card(title, report))
+        staging.chmod(0o755)  # mkdtemp makes it private; a model folder is read by workers running as other users
+        for path in staging.iterdir():
+            path.chmod(0o644)
         if out.exists():
             retired = Path(tempfile.mkdtemp(prefix=f".{out.name}-old-", dir=out.parent))
             out.rename(retired / out.name)

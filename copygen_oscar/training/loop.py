@@ -28,6 +28,7 @@ class TrainingConfig:
     eval_every: int = 100  # steps between validation passes (and checkpoints)
     patience: int = 3  # validation passes without improvement before stopping early
     max_length: int = 512  # tokens of prompt + target kept
+    max_seconds: float = 0  # wall-clock budget of the steps (0: none); a validation pass follows the last step
     validation_limit: int = 400  # held-out pairs scored per validation pass (a fixed sample: comparable passes)
     seed: int = 13
 
@@ -176,7 +177,7 @@ def fit(model, tokenizer, train_pairs, validation_pairs, config, checkpoint_dir=
 
     started = time.monotonic()
     model.train()
-    stopped_early = False
+    stopped_early = out_of_time = False
     bar = tqdm(total=config.steps, initial=state["step"], desc="training", unit="step", file=sys.stderr,
                disable=None, leave=False)
     while state["step"] < config.steps:
@@ -190,8 +191,12 @@ def fit(model, tokenizer, train_pairs, validation_pairs, config, checkpoint_dir=
         state["step"] += 1
         bar.update(1)
         bar.set_postfix(loss=f"{loss.item():.3f}")
-        if state["step"] % config.eval_every == 0 or state["step"] == config.steps:
+        out_of_time = config.max_seconds and time.monotonic() - started > config.max_seconds
+        if state["step"] % config.eval_every == 0 or state["step"] == config.steps or out_of_time:
             evaluate_and_checkpoint(state["step"])
+            if out_of_time:
+                log(f"Stopping at step {state['step']}: the {config.max_seconds:.0f} s budget is spent")
+                break
             if state["bad_evals"] >= config.patience:
                 stopped_early = True
                 log(f"Stopping early: no improvement in {config.patience} validation passes")
@@ -202,6 +207,7 @@ def fit(model, tokenizer, train_pairs, validation_pairs, config, checkpoint_dir=
     return {
         "steps": state["step"],
         "stopped_early": stopped_early,
+        "out_of_time": bool(out_of_time),
         "best_step": state["best_step"],
         "validation_loss": round(state["best_loss"], 4) if validation_rows else None,
         "validation_perplexity": round(math.exp(min(state["best_loss"], 50)), 3) if validation_rows else None,

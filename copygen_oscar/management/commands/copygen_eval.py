@@ -28,7 +28,9 @@ class Command(BaseCommand):
         which.add_argument("--version", type=int, help="Model version id (its metrics get the result, key 'eval').")
         which.add_argument("--model", help="Model folder (default: the model serving now).")
         parser.add_argument("--data", help="CSV or JSONL file of products with copy, instead of the catalogue.")
-        parser.add_argument("--columns", default="", help="Column mapping for --data, e.g. 'title=Name,description=About'.")
+        parser.add_argument("--columns", default="",
+                            help="Column mapping for --data: 'title=Name,description=About', or a preset "
+                                 "(amazon_us_2020, amazon_uk_toys).")
         parser.add_argument("--kinds", default=",".join(TRAINED_KINDS), help="Comma-separated copy kinds to score.")
         parser.add_argument("--holdout", type=float, default=0.1,
                             help="Share of products held out, split as training splits (1 scores every example).")
@@ -45,6 +47,7 @@ class Command(BaseCommand):
         from copygen_oscar.backends.base import BackendError
         from copygen_oscar.backends.transformers import TransformersBackend
         from copygen_oscar.training.baseline import TemplateBaseline
+        from copygen_oscar.training.discriminator import Discriminator
         from copygen_oscar.training.evaluate import (
             EvaluationError, examples_digest, evaluate, format_kind_table, format_table,
         )
@@ -55,13 +58,16 @@ class Command(BaseCommand):
         systems = [("model", TransformersBackend(path=path))]
         if not options["no_template"]:
             systems.append(("template", TemplateBaseline()))
+        # The model's realism discriminator, when one is current: P(human) of every system's stored copy.
+        discriminator = Discriminator.for_model(path)
+        scorers = {"realism": discriminator.realism} if discriminator else None
         log = self.stderr.write if options["verbosity"] >= 2 else None
         results = {}
         try:
             with override_settings(COPYGEN_SEED=options["seed"]):
                 for name, system in systems:
                     results[name] = evaluate(system, held_out, n=options["variants"], context=context, slots=slots,
-                                             name=name, log=log)
+                                             scorers=scorers, name=name, log=log)
         except BackendError as exc:
             raise CommandError(f"The model at {path} cannot generate: {exc}") from exc
         except EvaluationError as exc:
