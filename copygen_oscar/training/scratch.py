@@ -59,6 +59,8 @@ def train_from_scratch(train, validation, output_dir, config=None, *, data=None,
         vocab_size=len(tokenizer), n_positions=config.n_positions, n_embd=config.n_embd, n_layer=config.n_layer,
         n_head=config.n_head, bos_token_id=tokenizer.eos_token_id, eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.pad_token_id, loss_type="ForCausalLM",
+        # GPT-2's tanh GELU as one fused kernel: the same function as "gelu_new", a third faster on CPU.
+        activation_function="gelu_pytorch_tanh",
     ))
     history = fit(model, tokenizer, train, validation, config, checkpoint_dir=checkpoint_dir, log=log)
     report = {"trainer": "scratch-gpt2", "config": asdict(config), "data": data or {},
