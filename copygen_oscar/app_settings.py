@@ -66,6 +66,8 @@ DEFAULTS = {
     "COPYGEN_MIN_COVERAGE": 0.25,
     # Candidates generated per kept variant: the guard drops the untrue ones and the rerank keeps the best.
     "COPYGEN_CANDIDATES_PER_VARIANT": 3,
+    # Weight of the realism score (P(human) from the model's discriminator, 0-1) in the rerank; 0 turns it off.
+    "COPYGEN_REALISM_WEIGHT": 0.5,
 }
 
 

@@ -64,7 +64,10 @@ def register(path, *, name="", base_model="", training_summary=None, metrics=Non
 
 
 def activate(version, user=None):
-    """Make ``version`` the one that serves; the previously active one is retired. Refuses a folder that changed."""
+    """Make ``version`` the one that serves; the previously active one is retired. Refuses a folder that changed.
+
+    Once committed, a CPU worker is asked to train the version's realism discriminator (``training.discriminator``).
+    """
     from .backends.transformers import fingerprint
 
     check_model_folder(version.path)
@@ -77,7 +80,15 @@ def activate(version, user=None):
         for old in previous:
             _set_status(old, ModelVersion.RETIRED, user, now)
         _set_status(version, ModelVersion.ACTIVE, user, now)
+        transaction.on_commit(_retrain_discriminator, robust=True)  # errors logged, never raised
     return version
+
+
+def _retrain_discriminator():
+    """Once the activation is committed: a CPU worker trains the new model's realism discriminator if it lacks one."""
+    from .training.discriminator import enqueue_training
+
+    enqueue_training()  # never raises: a broker that is down is logged, the activation stands
 
 
 def retire(version, user=None):

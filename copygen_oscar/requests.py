@@ -24,6 +24,7 @@ from .facts import EmptyFacts, product_facts
 from .guard import FactIndex, description_corpus, evaluate, store_vocabulary
 from .kinds import TONES, UnusableOutput, get_kind
 from .slots import UnfilledSlot, relexicalise
+from .training.discriminator import realism_scorer
 
 logger = logging.getLogger(__name__)
 MAX_VARIANTS = 10
@@ -227,6 +228,7 @@ def process_claimed(claimed, worker_id):
         jobs[request.n_variants, kind.name].append((request, kind, facts, prompt))
 
     other_brands, vocabulary = catalogue_brands(), store_vocabulary()
+    realism = realism_scorer(info.path, info.fingerprint) if app_settings.COPYGEN_REALISM_WEIGHT else None
     corpus = description_corpus() if any(get_kind(name).checks_duplicates for _, name in jobs) else None
     done = 0
     for (n, _), group in jobs.items():
@@ -246,7 +248,8 @@ def process_claimed(claimed, worker_id):
             try:
                 index = FactIndex.from_facts(facts, other_brands)
                 kept, rejected = rerank(kind, facts, index, texts, n, vocabulary, corpus, request.product_id,
-                                        fluency=lambda candidates, prompt=prompt: backend.fluency(prompt, candidates))
+                                        fluency=lambda candidates, prompt=prompt: backend.fluency(prompt, candidates),
+                                        realism=realism)
             except Exception as exc:  # noqa: BLE001  (one request's problem never stalls the batch)
                 logger.exception("copygen: checking request %s failed", request.pk)
                 fail(request, worker_id, f"Could not check the generated copy: {exc!r}")
@@ -297,11 +300,13 @@ def judge(kind, facts, index, text, vocabulary=None, corpus=None, product_id=Non
     return parsed, verdict
 
 
-def rerank(kind, facts, index, texts, n, vocabulary=None, corpus=None, product_id=None, fluency=None):
+def rerank(kind, facts, index, texts, n, vocabulary=None, corpus=None, product_id=None, fluency=None, realism=None):
     """Parse and guard every candidate, drop the failing ones, keep the best ``n`` distinct ones.
 
     The score favours copy that states more of the product's facts, then copy the model finds fluent (``fluency``:
-    a callable giving each raw text's per-token probability), then copy with more checked claims.
+    a callable giving each raw text's per-token probability), then copy with more checked claims. ``realism`` (the
+    model's discriminator: each parsed text's probability of reading as human-written) adds
+    ``COPYGEN_REALISM_WEIGHT`` times its score.
     Returns ``(kept, rejected)``: kept is ``[(ParsedCopy, scores, guard)]`` best first, rejected is ``[reason]``.
     """
     passing, rejected, seen = [], [], set()
@@ -320,9 +325,13 @@ def rerank(kind, facts, index, texts, n, vocabulary=None, corpus=None, product_i
         seen.add(parsed.body)
         passing.append((verdict.coverage + 0.01 * min(verdict.supported, 10), parsed, verdict, text))
     fluencies = (fluency([text for *_, text in passing]) if fluency and passing else None) or [None] * len(passing)
-    for i, value in enumerate(fluencies):
+    realisms = (realism([p.text for _, p, *_ in passing]) if realism and passing else None) or [None] * len(passing)
+    for i, (value, real) in enumerate(zip(fluencies, realisms)):
         score, parsed, verdict, _ = passing[i]
         parsed.scores["fluency"] = value
+        if real is not None:
+            parsed.scores["realism"] = real
+            score += app_settings.COPYGEN_REALISM_WEIGHT * real
         passing[i] = (score + 0.2 * (value or 0.0), parsed, verdict)
     passing.sort(key=lambda item: item[0], reverse=True)
     kept = [

@@ -1,8 +1,12 @@
 """Celery tasks. Messages carry no data: the database rows are the work, tasks only go and get it."""
 
+import logging
+
 from celery import shared_task
 
 from . import requests
+
+logger = logging.getLogger(__name__)
 
 
 # acks_late + reject_on_worker_lost: a wake-up whose worker died goes back to the broker (Redis, AMQP); the
@@ -17,3 +21,24 @@ def process_requests():
 def sweep_requests():
     """Periodic: recover stale claims and re-send lost wake-ups (CPU queue, run by beat)."""
     return requests.sweep()
+
+
+@shared_task(name="copygen.train_discriminator", ignore_result=True)
+def train_discriminator(limit=None):
+    """Train the serving model's realism discriminator if it has none or a stale one (CPU queue: the default one).
+
+    Enqueued when a version is activated (``registry.activate``); ``manage.py copygen_discriminator`` does the same.
+    """
+    from .training.discriminator import DEFAULT_LIMIT, DiscriminatorError, ensure_discriminator
+
+    try:
+        report = ensure_discriminator(limit=limit or DEFAULT_LIMIT)
+    except DiscriminatorError as exc:
+        logger.warning("copygen: no discriminator trained: %s", exc)
+        return None
+    if "skipped" in report:
+        logger.info("copygen: discriminator for %s not trained: %s", report["model_path"], report["skipped"])
+    else:
+        logger.info("copygen: discriminator for %s trained (held-out accuracy %s, AUC %s)", report["model_path"],
+                    report["metrics"]["held_out_accuracy"], report["metrics"]["held_out_auc"])
+    return None
