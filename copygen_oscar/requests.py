@@ -241,28 +241,56 @@ def process_claimed(claimed, worker_id):
             for request, *_ in group:
                 fail(request, worker_id, f"Generation failed: {exc}")
             continue
+        screened = []  # (request, facts, prompt, texts, passing, rejected)
         for (request, kind, facts, prompt), texts in zip(group, outputs):
             if isinstance(texts, Exception):
                 fail(request, worker_id, f"Generation failed: {texts}")
                 continue
             try:
                 index = FactIndex.from_facts(facts, other_brands)
-                kept, rejected = rerank(kind, facts, index, texts, n, vocabulary, corpus, request.product_id,
-                                        fluency=lambda candidates, prompt=prompt: backend.fluency(prompt, candidates),
-                                        realism=realism)
+                passing, rejected = screen(kind, facts, index, texts, vocabulary, corpus, request.product_id)
             except Exception as exc:  # noqa: BLE001  (one request's problem never stalls the batch)
                 logger.exception("copygen: checking request %s failed", request.pk)
                 fail(request, worker_id, f"Could not check the generated copy: {exc!r}")
                 continue
-            if not kept:
+            if not passing:
                 fail(request, worker_id, f"All {len(texts)} candidates were rejected: {summarise(rejected)}")
                 continue
+            screened.append((request, facts, prompt, texts, passing, rejected))
+        fluencies, realisms = _batch_scores(backend, realism, screened)
+        for request, facts, prompt, texts, passing, rejected in screened:
+            kept = rank(passing, rejected, n, len(texts), next(fluencies), next(realisms))
             variants = [(parsed, prompt, scores, verdict) for parsed, scores, verdict in kept]
             note = f"{len(rejected)} of {len(texts)} candidates rejected: {summarise(rejected)}" if rejected else ""
             if _finish(request, worker_id, GenerationRequest.DONE, reason=note, variants=variants,
                        facts_hash=facts.hash, model_version=model_version):
                 done += 1
     return done
+
+
+def _batch_scores(backend, realism, screened):
+    """Fluency and realism of every passing candidate of the batch, each in one call; yielded per request.
+
+    Scores only order candidates that already passed the guard: if scoring fails, the copy is kept unordered.
+    """
+    sizes = [len(passing) for *_, passing, _ in screened]
+    try:
+        flat = backend.fluency_many([(prompt, text) for _, _, prompt, _, passing, _ in screened
+                                     for *_, text in passing])
+    except BackendError:
+        raise
+    except Exception:  # noqa: BLE001
+        logger.exception("copygen: fluency scoring failed; candidates keep their fact-coverage order")
+        flat = None
+    real = realism([parsed.text for *_, passing, _ in screened for _, parsed, *_ in passing]) if realism else None
+
+    def per_request(values):
+        position = 0
+        for size in sizes:
+            yield values[position : position + size] if values else None
+            position += size
+
+    return per_request(flat), per_request(real)
 
 
 def _unchanged(request, facts):
@@ -300,15 +328,9 @@ def judge(kind, facts, index, text, vocabulary=None, corpus=None, product_id=Non
     return parsed, verdict
 
 
-def rerank(kind, facts, index, texts, n, vocabulary=None, corpus=None, product_id=None, fluency=None, realism=None):
-    """Parse and guard every candidate, drop the failing ones, keep the best ``n`` distinct ones.
-
-    The score favours copy that states more of the product's facts, then copy the model finds fluent (``fluency``:
-    a callable giving each raw text's per-token probability), then copy with more checked claims. ``realism`` (the
-    model's discriminator: each parsed text's probability of reading as human-written) adds
-    ``COPYGEN_REALISM_WEIGHT`` times its score.
-    Returns ``(kept, rejected)``: kept is ``[(ParsedCopy, scores, guard)]`` best first, rejected is ``[reason]``.
-    """
+def screen(kind, facts, index, texts, vocabulary=None, corpus=None, product_id=None):
+    """Parse and guard every candidate. Returns ``(passing, rejected)``: passing is ``[(score, parsed, verdict,
+    raw text)]`` for distinct candidates that passed, scored by fact coverage; rejected is ``[reason]``."""
     passing, rejected, seen = [], [], set()
     for text in texts:
         try:
@@ -324,22 +346,42 @@ def rerank(kind, facts, index, texts, n, vocabulary=None, corpus=None, product_i
             continue
         seen.add(parsed.body)
         passing.append((verdict.coverage + 0.01 * min(verdict.supported, 10), parsed, verdict, text))
-    fluencies = (fluency([text for *_, text in passing]) if fluency and passing else None) or [None] * len(passing)
-    realisms = (realism([p.text for _, p, *_ in passing]) if realism and passing else None) or [None] * len(passing)
-    for i, (value, real) in enumerate(zip(fluencies, realisms)):
-        score, parsed, verdict, _ = passing[i]
+    return passing, rejected
+
+
+def rank(passing, rejected, n, candidates, fluencies=None, realisms=None):
+    """The best ``n`` of the screened candidates: ``[(ParsedCopy, scores, guard)]``, best first.
+
+    The score favours copy that states more of the product's facts, then copy the model finds fluent (each raw
+    text's per-token probability), then copy with more checked claims; a realism score (the model's discriminator:
+    the probability that the text reads as human-written) adds ``COPYGEN_REALISM_WEIGHT`` times itself.
+    """
+    fluencies = fluencies or [None] * len(passing)
+    realisms = realisms or [None] * len(passing)
+    scored = []
+    for (score, parsed, verdict, _), value, real in zip(passing, fluencies, realisms):
         parsed.scores["fluency"] = value
         if real is not None:
             parsed.scores["realism"] = real
             score += app_settings.COPYGEN_REALISM_WEIGHT * real
-        passing[i] = (score + 0.2 * (value or 0.0), parsed, verdict)
-    passing.sort(key=lambda item: item[0], reverse=True)
-    kept = [
-        (parsed, {**parsed.scores, "score": round(score, 4), "rank": rank, "coverage": round(v.coverage, 3),
-                  "candidates": len(texts)}, {**v.as_dict(), "rejected": len(rejected)})
-        for rank, (score, parsed, v) in enumerate(passing[:n])
+        scored.append((score + 0.2 * (value or 0.0), parsed, verdict))
+    scored.sort(key=lambda item: item[0], reverse=True)
+    return [
+        (parsed, {**parsed.scores, "score": round(score, 4), "rank": position, "coverage": round(v.coverage, 3),
+                  "candidates": candidates}, {**v.as_dict(), "rejected": len(rejected)})
+        for position, (score, parsed, v) in enumerate(scored[:n])
     ]
-    return kept, rejected
+
+
+def rerank(kind, facts, index, texts, n, vocabulary=None, corpus=None, product_id=None, fluency=None, realism=None):
+    """Screen and rank one request's candidates (``fluency`` and ``realism``: callables over the passing texts).
+
+    Returns ``(kept, rejected)``. Workers screen a whole batch first and score fluency for all of it in one pass.
+    """
+    passing, rejected = screen(kind, facts, index, texts, vocabulary, corpus, product_id)
+    fluencies = fluency([text for *_, text in passing]) if fluency and passing else None
+    realisms = realism([parsed.text for _, parsed, *_ in passing]) if realism and passing else None
+    return rank(passing, rejected, n, len(texts), fluencies, realisms), rejected
 
 
 def summarise(reasons, most=3):

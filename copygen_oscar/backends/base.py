@@ -23,6 +23,10 @@ class GenerationBackend:
         """Return, for each prompt, ``n`` continuations (the text after the prompt only)."""
         raise NotImplementedError
 
+    def fluency_many(self, pairs: list[tuple[str, str]]) -> list[float] | None:
+        """``fluency`` for (prompt, text) pairs of many prompts, in as few passes as the backend can."""
+        return None
+
     def fluency(self, prompt: str, texts: list[str]) -> list[float] | None:
         """Per-token probability (geometric mean, 0-1) of each text after the prompt, or None if unknown."""
         return None

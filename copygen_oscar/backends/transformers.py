@@ -135,25 +135,36 @@ class TransformersBackend(GenerationBackend):
         return [decoded[i * n : (i + 1) * n] for i in range(len(prompts))]
 
     def fluency(self, prompt, texts):
-        """One forward pass over prompt + text for every text: how likely the model finds its own words."""
+        return self.fluency_many([(prompt, text) for text in texts])
+
+    def fluency_many(self, pairs, chunk=64):
+        """Forward passes over prompt + text, ``chunk`` rows at a time: how likely the model finds its own words.
+
+        A worker scores every passing candidate of a whole batch of requests here at once, not request by request.
+        """
         import torch
 
-        if not texts:
+        if not pairs:
             return []
         _, _, model, tokenizer, _, device = self._load()
-        prefix = format_prompt(tokenizer, prompt)
-        prompt_len = len(tokenizer(prefix)["input_ids"])
-        batch = tokenizer([prefix + text for text in texts], return_tensors="pt", padding=True).to(device)
-        with torch.inference_mode():
-            logits = model(**batch).logits.float()
-        logprobs = torch.log_softmax(logits[:, :-1], dim=-1)
-        targets = batch["input_ids"][:, 1:]
-        token_logprobs = logprobs.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
-        mask = batch["attention_mask"][:, 1:].clone()
-        lengths = batch["attention_mask"].sum(dim=1)
-        width = batch["input_ids"].shape[1]
-        for row, length in enumerate(lengths.tolist()):
-            start = width - length  # left padding: the prompt starts here
-            mask[row, : max(0, start + prompt_len - 1)] = 0  # score the text only, not the prompt
-        means = (token_logprobs * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1)
-        return [round(float(torch.exp(m)), 4) for m in means]
+        scores = []
+        for start_row in range(0, len(pairs), chunk):
+            part = pairs[start_row : start_row + chunk]
+            prefixes = [format_prompt(tokenizer, prompt) for prompt, _ in part]
+            prompt_lens = [len(ids) for ids in tokenizer(prefixes)["input_ids"]]
+            batch = tokenizer([prefix + text for prefix, (_, text) in zip(prefixes, part)], return_tensors="pt",
+                              padding=True).to(device)
+            with torch.inference_mode():
+                logits = model(**batch).logits.float()
+            logprobs = torch.log_softmax(logits[:, :-1], dim=-1)
+            targets = batch["input_ids"][:, 1:]
+            token_logprobs = logprobs.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
+            mask = batch["attention_mask"][:, 1:].clone()
+            lengths = batch["attention_mask"].sum(dim=1)
+            width = batch["input_ids"].shape[1]
+            for row, (length, prompt_len) in enumerate(zip(lengths.tolist(), prompt_lens)):
+                begin = width - length  # left padding: the prompt starts here
+                mask[row, : max(0, begin + prompt_len - 1)] = 0  # score the text only, not the prompt
+            means = (token_logprobs * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1)
+            scores += [round(float(torch.exp(m)), 4) for m in means]
+        return scores
