@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .. import app_settings
 from .base import BackendError, GenerationBackend, ModelInfo
+from .decoding import sample
 
 logger = logging.getLogger(__name__)
 
@@ -117,20 +118,18 @@ class TransformersBackend(GenerationBackend):
                                  f"in the model's context of {max_positions}")
         if app_settings.COPYGEN_SEED is not None:
             torch.manual_seed(int(app_settings.COPYGEN_SEED))
+        eos_ids = {tokenizer.eos_token_id}
+        configured = getattr(model.generation_config, "eos_token_id", None)
+        eos_ids.update(configured if isinstance(configured, list) else [configured] if configured is not None else [])
         with torch.inference_mode(), _cuda_errors_are_fatal():
-            out = model.generate(
-                **batch,
-                do_sample=True,
-                temperature=app_settings.COPYGEN_TEMPERATURE,
-                top_p=app_settings.COPYGEN_TOP_P,
+            new_tokens = sample(
+                model, batch["input_ids"].repeat_interleave(n, dim=0),
+                batch["attention_mask"].repeat_interleave(n, dim=0),
+                max_new_tokens=max_new_tokens, eos_ids=eos_ids - {None},
+                temperature=app_settings.COPYGEN_TEMPERATURE, top_p=app_settings.COPYGEN_TOP_P,
                 repetition_penalty=app_settings.COPYGEN_REPETITION_PENALTY,
-                max_new_tokens=max_new_tokens,
-                num_return_sequences=n,
-                pad_token_id=tokenizer.pad_token_id,
-                eos_token_id=tokenizer.eos_token_id,
             )
-        new_tokens = out[:, batch["input_ids"].shape[1] :]
-        self.generated_tokens += int((new_tokens != tokenizer.pad_token_id).sum())
+        self.generated_tokens += sum(map(len, new_tokens))
         decoded = tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
         return [decoded[i * n : (i + 1) * n] for i in range(len(prompts))]
 
