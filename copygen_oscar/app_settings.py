@@ -40,6 +40,8 @@ DEFAULTS = {
     # Sampling temperature and nucleus for generation.
     "COPYGEN_TEMPERATURE": 0.8,
     "COPYGEN_TOP_P": 0.95,
+    # Sample only among this many likeliest tokens (0: no limit); 50 is transformers' own default.
+    "COPYGEN_TOP_K": 50,
     # Above 1.0 discourages repeated tokens (it also discourages copying facts: keep it low for small models).
     "COPYGEN_REPETITION_PENALTY": 1.0,
     # Seconds a claimed request stays leased to one worker before the sweep hands it to another.

@@ -67,3 +67,10 @@ def test_nucleus_sampling_keeps_the_likeliest_tokens_and_falls_back_to_a_full_so
     picks = decoding._sample(two, 1.0, 0.9)
     share = (picks == 3).float().mean().item()
     assert set(picks.tolist()) == {3, 7} and 0.4 < share < 0.6
+
+
+def test_top_k_limits_the_draw_to_the_likeliest_tokens():
+    torch.manual_seed(0)
+    rising = torch.arange(3000, dtype=torch.float32).repeat(500, 1) / 3000  # nearly flat, likeliest at the end
+    picks = decoding._sample(rising, 1.0, 1.0, top_k=5)
+    assert set(picks.tolist()) == {2995, 2996, 2997, 2998, 2999}

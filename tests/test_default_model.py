@@ -29,7 +29,7 @@ def test_the_default_model_ships_small_and_in_half_precision():
 def test_with_nothing_configured_the_shipped_model_writes_guarded_copy_of_every_kind(settings):
     settings.COPYGEN_MODEL_PATH = None
     settings.COPYGEN_SEED = 3
-    settings.COPYGEN_CANDIDATES_PER_VARIANT = 4
+    settings.COPYGEN_CANDIDATES_PER_VARIANT = 8  # as the demo store serves
     assert registry.serving_path() == str(registry.DEFAULT_MODEL)
     products = demo_products_cleared(3, offset=5)
     GenerationRequest.objects.all().delete()

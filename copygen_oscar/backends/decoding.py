@@ -3,7 +3,7 @@
 ``model.generate`` keeps every row of a batch until the longest one ends: with copy of very different lengths in
 one batch, most of the late steps compute rows that already finished. On a CPU the work of a step grows with its
 rows, so this loop removes finished rows from the batch (and from the cache) at every step; the rows that remain
-keep their positions, masks and sampling state. Sampling matches ``generate``'s: temperature, nucleus (top-p) and
+keep their positions, masks and sampling state. Sampling matches ``generate``'s: temperature, top-k, nucleus (top-p) and
 the CTRL repetition penalty, seeded by the caller through ``torch.manual_seed``.
 """
 
@@ -16,8 +16,8 @@ def _penalise(logits, history, penalty):
     return logits.scatter(1, history, seen)
 
 
-def _sample(logits, temperature, top_p, shortlist=256):
-    """One token per row from the nucleus of the tempered distribution.
+def _sample(logits, temperature, top_p, top_k=0, shortlist=256):
+    """One token per row from the nucleus of the tempered distribution, within the ``top_k`` likeliest (0: all).
 
     Sorting the whole vocabulary for every row and step costs as much as the model on a CPU; the nucleus nearly
     always lies within the few hundred likeliest tokens, so those are found with ``topk`` and the full sort is only
@@ -26,14 +26,16 @@ def _sample(logits, temperature, top_p, shortlist=256):
     import torch
 
     probs = torch.softmax(logits / max(temperature, 1e-5), dim=-1)
-    if top_p >= 1.0:
+    vocabulary = probs.shape[-1]
+    if top_p >= 1.0 and not 0 < top_k < vocabulary:
         return torch.multinomial(probs, num_samples=1).squeeze(1)
-    k = min(shortlist, probs.shape[-1])
+    k = min(top_k if top_k > 0 else shortlist, vocabulary)
     top, index = probs.topk(k, dim=-1)
-    if k < probs.shape[-1] and not bool((top.sum(dim=-1) >= top_p).all()):
+    if not 0 < top_k < vocabulary and k < vocabulary and not bool((top.sum(dim=-1) >= top_p).all()):
         top, index = probs.sort(dim=-1, descending=True)
-    before = top.cumsum(dim=-1) - top  # probability of the likelier tokens: a token is in once they fall short
-    top = top.masked_fill(before >= top_p, 0.0)
+    if top_p < 1.0:
+        before = top.cumsum(dim=-1) / top.sum(dim=-1, keepdim=True) - top / top.sum(dim=-1, keepdim=True)
+        top = top.masked_fill(before >= top_p, 0.0)  # a token is in while the likelier ones fall short of top_p
     choice = torch.multinomial(top, num_samples=1)
     return index.gather(1, choice).squeeze(1)
 
@@ -48,7 +50,7 @@ def _drop_rows(cache, keep):
     return True
 
 
-def sample(model, input_ids, attention_mask, *, max_new_tokens, eos_ids, temperature=1.0, top_p=1.0,
+def sample(model, input_ids, attention_mask, *, max_new_tokens, eos_ids, temperature=1.0, top_p=1.0, top_k=0,
            repetition_penalty=1.0):
     """New token ids per row (eos excluded), for left-padded ``input_ids``."""
     import torch
@@ -66,7 +68,7 @@ def sample(model, input_ids, attention_mask, *, max_new_tokens, eos_ids, tempera
     for step in range(max_new_tokens):
         if history is not None:
             logits = _penalise(logits, history, repetition_penalty)
-        tokens = _sample(logits, temperature, top_p)
+        tokens = _sample(logits, temperature, top_p, top_k)
         ended = torch.isin(tokens, eos) | done
         for row, token, finished in zip(live.tolist(), tokens.tolist(), ended.tolist()):
             if not finished:

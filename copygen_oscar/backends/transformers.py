@@ -127,6 +127,7 @@ class TransformersBackend(GenerationBackend):
                 batch["attention_mask"].repeat_interleave(n, dim=0),
                 max_new_tokens=max_new_tokens, eos_ids=eos_ids - {None},
                 temperature=app_settings.COPYGEN_TEMPERATURE, top_p=app_settings.COPYGEN_TOP_P,
+                top_k=app_settings.COPYGEN_TOP_K,
                 repetition_penalty=app_settings.COPYGEN_REPETITION_PENALTY,
             )
         self.generated_tokens += sum(map(len, new_tokens))
