@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DATA = ROOT.parent / "shared" / "datasets" / "amazon_us_2020_products" / "products.jsonl"
 
-from copygen_oscar.guard.claims import COLOURS, MATERIALS, UNITS, FactIndex, quantities, unsupported  # noqa: E402
+from copygen_oscar.guard.claims import COLOURS, MATERIALS, FactIndex, quantities, unsupported  # noqa: E402
 
 # Swaps that change the meaning of a quantity: another dimension, or the same dimension at another scale.
 UNIT_SWAPS = {"length": ["kg", "ml"], "mass": ["cm", "l"], "volume": ["g", "mm"], "power": ["mAh"], "charge": ["W"],

@@ -77,17 +77,24 @@ def request_generation(product, *, kind="description", source=GenerationRequest.
     return request, True
 
 
+def publish(task, **options):
+    """Send ``task`` on its own short-fused connection: the shared pool would retry for the full broker timeout.
+
+    Raises when the broker cannot be reached; callers decide what waits for the sweep instead.
+    """
+    app = task.app
+    transport = {**(app.conf.broker_transport_options or {}), "max_retries": 0}
+    with app.connection_for_write(connect_timeout=app_settings.COPYGEN_PUBLISH_TIMEOUT,
+                                  transport_options=transport) as conn:
+        task.apply_async(retry=False, connection=conn, **options)
+
+
 def wake_workers():
     """Send one wake-up to the GPU queue. The broker being down is survivable: the sweep retries later."""
     from .tasks import process_requests
 
     try:
-        # Its own short-fused connection: the shared pool would retry for the full broker timeout.
-        app = process_requests.app
-        options = {**(app.conf.broker_transport_options or {}), "max_retries": 0}
-        with app.connection_for_write(connect_timeout=app_settings.COPYGEN_PUBLISH_TIMEOUT,
-                                      transport_options=options) as conn:
-            process_requests.apply_async(queue=app_settings.COPYGEN_GPU_QUEUE, retry=False, connection=conn)
+        publish(process_requests, queue=app_settings.COPYGEN_GPU_QUEUE)
     except Exception as exc:  # noqa: BLE001  (any broker failure: the row is safe, the sweep re-sends)
         logger.warning("copygen: broker unavailable, pending requests wait for the sweep (%s)", exc)
         return False

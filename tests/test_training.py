@@ -126,7 +126,7 @@ def test_fine_tuning_something_that_is_not_a_causal_lm_says_so(tmp_path):
     from transformers import T5Config
 
     T5Config(vocab_size=50, d_model=16, num_layers=1, num_heads=2, d_ff=16).save_pretrained(tmp_path / "t5")
-    with pytest.raises(TrainingError, match="'t5' model, which is not a causal language model"):
+    with pytest.raises(TrainingError, match="'t5' model, not a causal language model"):
         finetune(tmp_path / "t5", PAIRS, PAIRS, tmp_path / "out", log=lambda *_: None)
     with pytest.raises(TrainingError, match="config.json missing"):
         finetune(tmp_path / "nowhere", PAIRS, PAIRS, tmp_path / "out", log=lambda *_: None)

@@ -406,13 +406,10 @@ def enqueue_training():
     """Ask a CPU worker to (re)train the serving model's discriminator. A broker that is down only logs."""
     from ..tasks import train_discriminator as task
 
+    from ..requests import publish
+
     try:
-        # Its own short-fused connection, as requests.wake_workers: activation must never wait on the broker.
-        app = task.app
-        options = {**(app.conf.broker_transport_options or {}), "max_retries": 0}
-        with app.connection_for_write(connect_timeout=app_settings.COPYGEN_PUBLISH_TIMEOUT,
-                                      transport_options=options) as conn:
-            task.apply_async(retry=False, connection=conn)
+        publish(task)
     except Exception as exc:  # noqa: BLE001  (any broker failure: run manage.py copygen_discriminator instead)
         logger.warning("copygen: broker unavailable, the discriminator was not retrained; run "
                        "`manage.py copygen_discriminator` (%s)", exc)

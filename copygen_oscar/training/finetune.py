@@ -24,19 +24,15 @@ class FinetuneConfig(TrainingConfig):
 
 def load_causal_lm(base):
     """Model and tokenizer from a local folder, or a clear error saying why it is not usable."""
-    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
-    from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from ..registry import RegistryError, check_model_folder
 
     base = os.fspath(base)
-    if not os.path.isfile(os.path.join(base, "config.json")):
-        raise TrainingError(f"No model at {base} (config.json missing): give a local model folder")
     try:
-        model_config = AutoConfig.from_pretrained(base, local_files_only=True)
-    except Exception as exc:  # noqa: BLE001  (a broken config is a data problem with its own message)
-        raise TrainingError(f"Could not read the model config in {base}: {exc}") from exc
-    if model_config.model_type not in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES:
-        raise TrainingError(f"{base} holds a {model_config.model_type!r} model, which is not a causal language "
-                            f"model (text generation needs one, e.g. GPT-2, Llama, Qwen)")
+        check_model_folder(base)
+    except RegistryError as exc:
+        raise TrainingError(f"Cannot fine-tune {base}: {exc}") from exc
     try:
         model = AutoModelForCausalLM.from_pretrained(base, local_files_only=True)
     except Exception as exc:  # noqa: BLE001

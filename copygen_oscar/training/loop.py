@@ -4,7 +4,6 @@ A store trains on whatever machine it has; a run that is interrupted (a laptop l
 from its last checkpoint with the same result it would have had, and a run that stops improving stops.
 """
 
-import copy
 import json
 import math
 import os
