@@ -51,7 +51,7 @@ clean:
 	rm -rf var/test-pg var/test-sqlite
 
 # The default model shipped inside the package: the built-in corpus, a fixed recipe, about 15 minutes on 2 CPU cores.
-DEFAULT_MODEL_OPTIONS := --corpus builtin --layers 4 --width 192 --heads 4 --vocab 3000 --steps 1200 \
+DEFAULT_MODEL_OPTIONS := --corpus builtin --layers 4 --width 192 --heads 4 --vocab 3000 --steps 2600 \
 	--batch-size 16 --learning-rate 0.002 --eval-every 100 --patience 3 --seed 13 --fp16
 default-model: install
 	$(PY) manage.py copygen_train --output copygen_oscar/default_model $(DEFAULT_MODEL_OPTIONS) --overwrite --no-register

@@ -97,13 +97,16 @@ def test_models_command_lists_activates_and_explains_errors(two_models):
 
 
 def test_activation_from_the_dashboard_needs_the_change_permission(client, two_models, admin_user):
-    version = registry.register(two_models[1])
+    version = registry.register(two_models[1], metrics={
+        "validation_loss": 0.7, "eval": {"systems": {"model": {"overall": {"chrf": 44.64, "kept": 0.914,
+                                                                             "halluc_guarded": 0.0}}}}})
     url = reverse("copygen_dashboard:copygen-model-status", args=[version.pk, "activate"])
     client.force_login(UserFactory(is_staff=True))
     assert client.post(url).status_code == 403
     client.force_login(admin_user)
     page = client.get(reverse("copygen_dashboard:copygen-models")).content.decode()
     assert f'id="copygen-model-{version.pk}"' in page and "Activate" in page
+    assert "chrF 44.6" in page and "validation_loss: 0.700" in page
     response = client.post(url, follow=True)
     assert "is now active" in response.content.decode()
     version.refresh_from_db()
