@@ -50,7 +50,7 @@ test: install services
 clean:
 	rm -rf var/test-pg var/test-sqlite
 
-# The default model shipped inside the package: the built-in corpus, a fixed recipe, about 15 minutes on 2 CPU cores.
+# The default model shipped inside the package: the built-in corpus, a fixed recipe, 13 minutes on 2 CPU cores.
 DEFAULT_MODEL_OPTIONS := --corpus builtin --layers 4 --width 192 --heads 4 --vocab 3000 --steps 2600 \
 	--batch-size 16 --learning-rate 0.002 --eval-every 100 --patience 3 --seed 13 --fp16
 default-model: install
