@@ -246,7 +246,7 @@ def test_training_refuses_too_little_to_learn_from(trained):
 
 def test_command_trains_and_explains_errors(trained, tmp_path):
     path, _, _ = trained
-    with pytest.raises(CommandError, match="No model folder at"):
+    with pytest.raises(CommandError, match="No model at"):
         call_command("copygen_discriminator", model=str(tmp_path / "missing"))
     with pytest.raises(CommandError, match="No model version 999"):
         call_command("copygen_discriminator", version=999)

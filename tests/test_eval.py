@@ -160,7 +160,7 @@ def test_eval_command_scores_the_tiny_model_beside_the_template(tiny_model, tmp_
 def test_eval_command_errors_are_clear(tiny_model, tmp_path):
     with pytest.raises(CommandError, match="No model version 424242"):
         call_command("copygen_eval", version=424242, json=str(tmp_path / "x.json"))
-    with pytest.raises(CommandError, match="No model folder"):
+    with pytest.raises(CommandError, match="No model at"):
         call_command("copygen_eval", model=str(tmp_path / "missing"), json=str(tmp_path / "x.json"))
     encoder = tmp_path / "encoder"
     encoder.mkdir()

@@ -1,32 +1,28 @@
 import json
-import os
 from datetime import datetime, timezone
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.test.utils import override_settings
 from oscar.core.loading import get_model
 
 from copygen_oscar import app_settings
 from copygen_oscar.kinds import KINDS
 from copygen_oscar.management.commands.copygen_train import TRAINED_KINDS
+from copygen_oscar.management.model_command import ModelCommand
 
 ModelVersion = get_model("copygen", "ModelVersion")
 
 
-class Command(BaseCommand):
+class Command(ModelCommand):
     help = ("Score a model on held-out examples (chrF, ROUGE-L, fact precision, coverage, hallucination before and "
             "after the guard, diversity, length limits, perplexity) beside the template baseline; print a table "
             "and write JSON.")
 
-    def create_parser(self, prog_name, subcommand, **kwargs):
-        # --version names a model version here, not Django's version: the later definition wins.
-        return super().create_parser(prog_name, subcommand, conflict_handler="resolve", **kwargs)
+    version_help = "Model version id (its metrics get the result, key 'eval')."
 
     def add_arguments(self, parser):
-        which = parser.add_mutually_exclusive_group()
-        which.add_argument("--version", type=int, help="Model version id (its metrics get the result, key 'eval').")
-        which.add_argument("--model", help="Model folder (default: the model serving now).")
+        self.add_model_arguments(parser)
         parser.add_argument("--data", help="CSV or JSONL file of products with copy, instead of the catalogue.")
         parser.add_argument("--columns", default="",
                             help="Column mapping for --data: 'title=Name,description=About', or a preset "
@@ -52,7 +48,7 @@ class Command(BaseCommand):
             EvaluationError, examples_digest, evaluate, format_kind_table, format_table,
         )
 
-        version, path = self.model(options)
+        version, path = self.resolve_model(options)
         examples, held_out, context = self.held_out(options)
         slots = False if options["no_slots"] else None
         systems = [("model", TransformersBackend(path=path))]
@@ -103,33 +99,6 @@ class Command(BaseCommand):
             version.metrics = {**(version.metrics or {}), "eval": report}
             version.save(update_fields=["metrics"])
             self.stdout.write(f"Stored on model version {version.pk} (metrics['eval'])")
-
-    def model(self, options):
-        """(version or None, model folder), checked to be a local causal LM with a tokenizer."""
-        from copygen_oscar.backends.transformers import fingerprint
-        from copygen_oscar.registry import RegistryError, check_model_folder, serving_path
-
-        version = None
-        if options["version"] is not None:
-            version = ModelVersion.objects.filter(pk=options["version"]).first()
-            if version is None:
-                raise CommandError(f"No model version {options['version']}: see `copygen_models list`")
-            path = version.path
-        else:
-            path = options["model"] or serving_path()
-            if not path:
-                raise CommandError("No model to evaluate: pass --model PATH or --version ID")
-        path = os.fspath(path)
-        if not os.path.isdir(path):
-            raise CommandError(f"No model folder at {path}")
-        try:
-            check_model_folder(path)
-        except RegistryError as exc:
-            raise CommandError(str(exc)) from exc
-        if version is not None and fingerprint(path) != version.fingerprint:
-            raise CommandError(f"The files in {path} changed since version {version.pk} was registered; register "
-                               f"the folder again and evaluate the new version")
-        return version, path
 
     def held_out(self, options):
         """(all examples, held-out examples, guard context) for the chosen data."""
