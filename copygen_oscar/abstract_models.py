@@ -42,8 +42,10 @@ class AbstractModelVersion(models.Model):
 class AbstractGenerationRequest(models.Model):
     """Durable unit of work. The row is the truth; Celery messages only wake workers up."""
 
-    PENDING, RUNNING, DONE, FAILED = "pending", "running", "done", "failed"
-    STATUS_CHOICES = [(PENDING, _("Pending")), (RUNNING, _("Running")), (DONE, _("Done")), (FAILED, _("Failed"))]
+    PENDING, RUNNING, DONE, FAILED, CANCELLED = "pending", "running", "done", "failed", "cancelled"
+    STATUS_CHOICES = [(PENDING, _("Pending")), (RUNNING, _("Running")), (DONE, _("Done")), (FAILED, _("Failed")),
+                      (CANCELLED, _("Cancelled"))]
+    FINISHED = (DONE, FAILED, CANCELLED)
     AUTO, STAFF, API = "auto", "staff", "api"
     SOURCE_CHOICES = [(AUTO, _("Automatic on save")), (STAFF, _("Staff")), (API, _("API"))]
 
@@ -54,6 +56,8 @@ class AbstractGenerationRequest(models.Model):
     n_variants = models.PositiveSmallIntegerField(default=1)
     source = models.CharField(max_length=16, choices=SOURCE_CHOICES, default=AUTO)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    job = models.ForeignKey("copygen.BulkJob", null=True, blank=True, on_delete=models.SET_NULL,
+                            related_name="requests")
 
     status = models.CharField(max_length=16, choices=STATUS_CHOICES, default=PENDING, db_index=True)
     reason = models.TextField(blank=True, help_text=_("Why the request failed, for the merchant."))
@@ -114,12 +118,17 @@ class AbstractCopyVariant(models.Model):
     guard = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=16, choices=STATUS_CHOICES, default=DRAFT, db_index=True)
     human_edited = models.BooleanField(default=False)
+    edited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         abstract = True
         app_label = "copygen"
         ordering = ["-created_at", "index"]
+        # Publishing writes to the product itself: a separate right from reviewing drafts.
+        permissions = [("publish_copyvariant", _("Can publish copy variants to products"))]
         constraints = [
             # Idempotent results: a request re-run after a crash cannot store its variants twice.
             models.UniqueConstraint(fields=["request", "index"], name="copygen_variant_request_index")
@@ -128,3 +137,114 @@ class AbstractCopyVariant(models.Model):
 
     def __str__(self):
         return f"{self.kind} #{self.pk} for product {self.product_id} ({self.status})"
+
+
+class AbstractBulkJob(models.Model):
+    """Copy for many products at once: its requests are ordinary rows that point back here."""
+
+    RUNNING, DONE, CANCELLED = "running", "done", "cancelled"
+    STATUS_CHOICES = [(RUNNING, _("Running")), (DONE, _("Done")), (CANCELLED, _("Cancelled"))]
+
+    description = models.CharField(max_length=300, help_text=_("Which products, in words."))
+    selection = models.JSONField(default=dict, blank=True)
+    kinds = models.JSONField(default=list)
+    tone = models.CharField(max_length=32, blank=True)
+    segment = models.CharField(max_length=64, blank=True)
+    n_variants = models.PositiveSmallIntegerField(default=1)
+    status = models.CharField(max_length=16, choices=STATUS_CHOICES, default=RUNNING, db_index=True)
+    total = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        app_label = "copygen"
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("bulk job")
+
+    def __str__(self):
+        return f"Job #{self.pk}: {self.description}"
+
+
+class AbstractPublication(models.Model):
+    """One write of copy into a product's own fields, with what was there before: the history reverts walk."""
+
+    STAFF, API, RULE, REVERT = "staff", "api", "rule", "revert"
+    SOURCE_CHOICES = [(STAFF, _("Staff")), (API, _("API")), (RULE, _("Automatic rule")), (REVERT, _("Revert"))]
+
+    product = models.ForeignKey("catalogue.Product", on_delete=models.CASCADE, related_name="copygen_publications")
+    kind = models.CharField(max_length=32)
+    variant = models.ForeignKey("copygen.CopyVariant", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="publications")
+    before = models.JSONField(default=dict, help_text=_("The product's fields before this write."))
+    after = models.JSONField(default=dict, help_text=_("The product's fields as written."))
+    source = models.CharField(max_length=16, choices=SOURCE_CHOICES, default=STAFF)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    published_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        abstract = True
+        app_label = "copygen"
+        ordering = ["-published_at", "-pk"]
+        verbose_name = _("publication")
+
+    def __str__(self):
+        return f"{self.kind} of product {self.product_id} at {self.published_at:%Y-%m-%d %H:%M}"
+
+
+class AbstractAuditEvent(models.Model):
+    """Who generated, edited, approved, published or reverted what, with which model version and prompt."""
+
+    ACTIONS = ["generate", "bulk_generate", "cancel_job", "edit", "approve", "reject", "publish", "revert",
+               "activate_model", "retire_model"]
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    # "staff", "api" or "rule": how the actor acted (a rule acts without a person).
+    channel = models.CharField(max_length=16)
+    action = models.CharField(max_length=32, choices=[(a, a.replace("_", " ")) for a in ACTIONS], db_index=True)
+    product = models.ForeignKey("catalogue.Product", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+")
+    variant = models.ForeignKey("copygen.CopyVariant", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="audit_events")
+    job = models.ForeignKey("copygen.BulkJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    model_version = models.ForeignKey("copygen.ModelVersion", null=True, blank=True, on_delete=models.SET_NULL,
+                                      related_name="+")
+    prompt = models.TextField(blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        abstract = True
+        app_label = "copygen"
+        ordering = ["-at", "-pk"]
+        verbose_name = _("audit event")
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.channel} {self.action}"
+
+
+class AbstractAutoRule(models.Model):
+    """When saving a product asks for copy, per product class (no class: every class without its own rule)."""
+
+    product_class = models.OneToOneField("catalogue.ProductClass", null=True, blank=True, on_delete=models.CASCADE,
+                                         related_name="copygen_rule")
+    enabled = models.BooleanField(default=True)
+    kinds = models.JSONField(default=list, help_text=_('Copy kinds to request, e.g. ["description", "seo"].'))
+    on_create = models.BooleanField(default=True, help_text=_("Ask for copy when a product is created."))
+    on_facts_change = models.BooleanField(
+        default=True, help_text=_("Ask again when a saved product's facts change (its facts hash)."))
+    auto_publish = models.BooleanField(
+        default=False, help_text=_("Publish the best variant without review when every guard check passed and "
+                                   "the product's field holds no human copy. Off unless a merchant turns it on."))
+
+    class Meta:
+        abstract = True
+        app_label = "copygen"
+        verbose_name = _("automatic copy rule")
+
+    def __str__(self):
+        return f"Rule for {self.product_class or _('every product class')}"

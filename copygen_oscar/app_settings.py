@@ -27,8 +27,11 @@ DEFAULTS = {
     "COPYGEN_OPENAI_CONCURRENCY": 8,
     # Ask for a description automatically when a product without one is saved.
     "COPYGEN_AUTO_GENERATE": True,
-    # Copy kinds requested automatically on save.
+    # Copy kinds requested automatically on save (for product classes without their own rule in the admin).
     "COPYGEN_AUTO_KINDS": ("description",),
+    # Publish automatically generated copy without review when every guard check passed and no human copy is in the
+    # way (for product classes without their own rule). Off: a person approves and publishes.
+    "COPYGEN_AUTO_PUBLISH": False,
     # Variants generated per request (the merchant picks among them).
     "COPYGEN_VARIANTS_PER_REQUEST": 2,
     # Requests a worker claims and generates together in one batched forward pass.

@@ -1,6 +1,14 @@
 from oscar.core.loading import is_model_registered
 
-from .abstract_models import AbstractCopyVariant, AbstractGenerationRequest, AbstractModelVersion
+from .abstract_models import (
+    AbstractAuditEvent,
+    AbstractAutoRule,
+    AbstractBulkJob,
+    AbstractCopyVariant,
+    AbstractGenerationRequest,
+    AbstractModelVersion,
+    AbstractPublication,
+)
 
 __all__ = []
 
@@ -24,3 +32,31 @@ if not is_model_registered("copygen", "CopyVariant"):
         pass
 
     __all__.append("CopyVariant")
+
+if not is_model_registered("copygen", "BulkJob"):
+
+    class BulkJob(AbstractBulkJob):
+        pass
+
+    __all__.append("BulkJob")
+
+if not is_model_registered("copygen", "Publication"):
+
+    class Publication(AbstractPublication):
+        pass
+
+    __all__.append("Publication")
+
+if not is_model_registered("copygen", "AuditEvent"):
+
+    class AuditEvent(AbstractAuditEvent):
+        pass
+
+    __all__.append("AuditEvent")
+
+if not is_model_registered("copygen", "AutoRule"):
+
+    class AutoRule(AbstractAutoRule):
+        pass
+
+    __all__.append("AutoRule")

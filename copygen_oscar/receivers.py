@@ -5,10 +5,7 @@ import contextvars
 import logging
 
 from django.db.models.signals import post_save
-from django.utils.html import strip_tags
 from oscar.core.loading import get_model
-
-from . import app_settings
 
 logger = logging.getLogger(__name__)
 Product = get_model("catalogue", "Product")
@@ -26,17 +23,24 @@ def auto_generation_paused():
         _paused.reset(token)
 
 
-def wants_copy(product):
-    """Copy belongs to standalone and parent products; children show their parent's. Human copy is kept."""
-    return not product.is_child and not strip_tags(product.description or "").strip()
-
-
-def request_copy_on_save(sender, instance, raw=False, **kwargs):
-    if raw or _paused.get() or not app_settings.COPYGEN_AUTO_GENERATE or not wants_copy(instance):
+def request_copy_on_save(sender, instance, created=False, raw=False, **kwargs):
+    """Ask for the copy the product's rule wants: on create, or on any later save (the worker skips products whose
+    facts hash did not change). Children show their parent's copy; fields holding human copy are left alone."""
+    if raw or _paused.get() or instance.is_child:
         return
     from .requests import request_generation
+    from .workflow.publishing import machine_owned
+    from .workflow.rules import rule_for
 
-    for kind in app_settings.COPYGEN_AUTO_KINDS:
+    try:
+        rule = rule_for(instance)
+        if rule is None or not (rule.on_create if created else rule.on_facts_change):
+            return
+        kinds = [kind for kind in rule.kinds if machine_owned(instance, kind)]
+    except Exception:  # noqa: BLE001  (copygen must never break a product save)
+        logger.exception("copygen: could not read the copy rule for product %s", instance.pk)
+        return
+    for kind in kinds:
         try:
             request_generation(instance, kind=kind)
         except Exception:  # noqa: BLE001  (copygen must never break a product save)

@@ -272,7 +272,18 @@ def process_claimed(claimed, worker_id):
             if _finish(request, worker_id, GenerationRequest.DONE, reason=note, variants=variants,
                        facts_hash=facts.hash, model_version=model_version):
                 done += 1
+                _after_generation(request)
     return done
+
+
+def _after_generation(request):
+    """The product's rule may publish the new copy at once (off by default); its failure never fails the request."""
+    from .workflow.publishing import auto_publish
+
+    try:
+        auto_publish(request)
+    except Exception:  # noqa: BLE001
+        logger.exception("copygen: automatic publishing of request %s failed; its drafts wait for review", request.pk)
 
 
 def _batch_scores(backend, realism, screened):

@@ -100,6 +100,9 @@ INSTALLED_APPS = [
     "treebeard",
     "sorl.thumbnail",
     "django_tables2",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
     # copygen: the app and its dashboard pages.
     "copygen_oscar.apps.CopygenConfig",
     "copygen_oscar.dashboard.apps.CopygenDashboardConfig",
@@ -167,9 +170,25 @@ OSCAR_DEFAULT_CURRENCY = "GBP"
 OSCAR_DASHBOARD_NAVIGATION = OSCAR_DASHBOARD_NAVIGATION + [  # noqa: F405
     {"label": "Copy", "icon": "fas fa-pen-nib", "children": [
         {"label": "Requests", "url_name": "copygen_dashboard:copygen-overview"},
+        {"label": "Bulk jobs", "url_name": "copygen_dashboard:copygen-jobs"},
+        {"label": "New bulk generation", "url_name": "copygen_dashboard:copygen-job-create"},
+        {"label": "Audit log", "url_name": "copygen_dashboard:copygen-audit"},
         {"label": "Models", "url_name": "copygen_dashboard:copygen-models"},
     ]},
 ]
+
+# copygen's REST API (copygen_oscar.api): session auth for the dashboard's own pages, tokens for scripts.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_RATES": {"copygen_generate": os.environ.get("COPYGEN_API_GENERATE_RATE", "60/minute")},
+}
+SPECTACULAR_SETTINGS = {"TITLE": "copygen-oscar API", "VERSION": "1", "SERVE_INCLUDE_SCHEMA": False}
 
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend"
 

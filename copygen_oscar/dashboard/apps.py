@@ -3,25 +3,57 @@ from django.utils.translation import gettext_lazy as _
 from oscar.core.application import OscarDashboardConfig
 from oscar.core.loading import get_class
 
+from .. import permissions as perms
+
 
 class CopygenDashboardConfig(OscarDashboardConfig):
     label = "copygen_dashboard"
     name = "copygen_oscar.dashboard"
     verbose_name = _("Copy generation dashboard")
     namespace = "copygen_dashboard"
-    # Oscar dashboard apps are open to anyone unless they say otherwise.
-    default_permissions = ["is_staff"]
+    # Oscar dashboard apps are open to anyone unless they say otherwise: every page needs staff + the copygen right
+    # of what it does (copygen_oscar.permissions; the API checks the same ones).
+    default_permissions = ["is_staff", perms.VIEW]
+    permissions_map = {
+        "copygen-generate": ["is_staff", perms.GENERATE],
+        "copygen-job-create": ["is_staff", perms.GENERATE],
+        "copygen-job-cancel": ["is_staff", perms.CANCEL_JOB],
+        "copygen-revert": ["is_staff", perms.PUBLISH],
+        "copygen-models": ["is_staff", perms.VIEW_MODELS],
+        "copygen-model-status": ["is_staff", perms.CHANGE_MODELS],
+        "copygen-audit": ["is_staff", perms.VIEW_AUDIT],
+    }
 
     def ready(self):
-        self.overview_view = get_class("copygen_dashboard.views", "OverviewView")
-        self.product_view = get_class("copygen_dashboard.views", "ProductCopyView")
-        self.model_list_view = get_class("copygen_dashboard.views", "ModelListView")
-        self.model_status_view = get_class("copygen_dashboard.views", "ModelStatusView")
+        views = "copygen_dashboard.views"
+        self.overview_view = get_class(views, "OverviewView")
+        self.product_view = get_class(views, "ProductCopyView")
+        self.generate_view = get_class(views, "GenerateView")
+        self.variant_action_view = get_class(views, "VariantActionView")
+        self.revert_view = get_class(views, "RevertView")
+        self.job_list_view = get_class(views, "JobListView")
+        self.job_create_view = get_class(views, "JobCreateView")
+        self.job_detail_view = get_class(views, "JobDetailView")
+        self.job_progress_view = get_class(views, "JobProgressView")
+        self.job_cancel_view = get_class(views, "JobCancelView")
+        self.audit_view = get_class(views, "AuditLogView")
+        self.model_list_view = get_class(views, "ModelListView")
+        self.model_status_view = get_class(views, "ModelStatusView")
 
     def get_urls(self):
         urls = [
             path("", self.overview_view.as_view(), name="copygen-overview"),
             path("products/<int:pk>/", self.product_view.as_view(), name="copygen-product"),
+            path("products/<int:pk>/generate/", self.generate_view.as_view(), name="copygen-generate"),
+            path("products/<int:pk>/revert/", self.revert_view.as_view(), name="copygen-revert"),
+            # approve / reject / edit need REVIEW, publish needs PUBLISH: checked in the view, per action.
+            path("variants/<int:pk>/<slug:action>/", self.variant_action_view.as_view(), name="copygen-variant"),
+            path("jobs/", self.job_list_view.as_view(), name="copygen-jobs"),
+            path("jobs/new/", self.job_create_view.as_view(), name="copygen-job-create"),
+            path("jobs/<int:pk>/", self.job_detail_view.as_view(), name="copygen-job"),
+            path("jobs/<int:pk>/progress/", self.job_progress_view.as_view(), name="copygen-job-progress"),
+            path("jobs/<int:pk>/cancel/", self.job_cancel_view.as_view(), name="copygen-job-cancel"),
+            path("audit/", self.audit_view.as_view(), name="copygen-audit"),
             path("models/", self.model_list_view.as_view(), name="copygen-models"),
             path("models/<int:pk>/<slug:action>/", self.model_status_view.as_view(), name="copygen-model-status"),
         ]

@@ -48,8 +48,19 @@ class CopyKind:
         lines.append(self.marker)
         return "\n".join(lines) + "\n"
 
+    # Oscar's own product fields this kind is published to; kinds without one are served by copygen alone.
+    oscar_fields = ()
+
     def parse(self, text):
         raise NotImplementedError
+
+    def oscar_values(self, body, fields):
+        """What publishing writes into ``oscar_fields``: ``{field: value}``."""
+        return {}
+
+    def editable_text(self, body, fields):
+        """The copy in the form the model writes it: what an editor changes and ``parse`` reads back."""
+        return plain_text(body.replace("</p>", "\n").replace("</li>", "\n"))
 
 
 def sentences(text):
@@ -89,6 +100,13 @@ class FieldsKind(CopyKind):
                   zip(self.parts, found.values())}
         return ParsedCopy(body=body, scores={"chars": sum(len(v) for vs in found.values() for v in vs)}, fields=fields)
 
+    def editable_text(self, body, fields):
+        lines = []
+        for label, _, _ in self.parts:
+            value = fields.get(label, [])
+            lines += [f"{label}: {v}" for v in (value if isinstance(value, list) else [value])]
+        return "\n".join(lines) if lines else super().editable_text(body, fields)
+
 
 class ProseKind(CopyKind):
     """Free text between a minimum and a maximum length, cut at the last whole sentence."""
@@ -115,3 +133,6 @@ class ProseKind(CopyKind):
         body = clean_html("".join(f"<p>{escape(p)}</p>" for p in self.paragraphs(text)))
         return ParsedCopy(body=body, scores={"chars": len(text), "paragraphs": body.count("<p>")},
                           fields={"text": text})
+
+    def editable_text(self, body, fields):
+        return fields.get("text") or super().editable_text(body, fields)

@@ -28,6 +28,9 @@ class BulletsKind(ProseKind):
         return ParsedCopy(body=body, scores={"chars": sum(map(len, items)), "items": len(items)},
                           fields={"bullets": items})
 
+    def editable_text(self, body, fields):
+        return "\n".join(f"- {item}" for item in fields.get("bullets", [])) or super().editable_text(body, fields)
+
 
 class SeoKind(FieldsKind):
     """Oscar's own meta fields."""
@@ -36,6 +39,10 @@ class SeoKind(FieldsKind):
     marker = "SEO:"
     max_new_tokens = 80
     parts = (("Meta title", 60, 1), ("Meta description", 155, 1))
+    oscar_fields = ("meta_title", "meta_description")
+
+    def oscar_values(self, body, fields):
+        return {"meta_title": fields["Meta title"], "meta_description": fields["Meta description"]}
 
 
 class BannerKind(FieldsKind):

@@ -8,6 +8,10 @@ class DescriptionKind(ProseKind):
     marker = "Description:"
     needs_coverage = True
     checks_duplicates = True
+    oscar_fields = ("description",)
+
+    def oscar_values(self, body, fields):
+        return {"description": body}
 
     def paragraphs(self, text):
         """Blank-line paragraphs, or sentences grouped into two when the model wrote one block."""

@@ -7,7 +7,7 @@ from copygen_oscar.backends import get_backend
 from copygen_oscar.facts import EmptyFacts, product_facts
 from copygen_oscar.guard import FactIndex, description_corpus, store_vocabulary
 from copygen_oscar.kinds import KINDS, get_kind
-from copygen_oscar.receivers import wants_copy
+from copygen_oscar.workflow.publishing import machine_owned
 from copygen_oscar.requests import (
     GenerationRequest, catalogue_brands, process_pending, request_generation, rerank, summarise,
 )
@@ -22,7 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("ids", nargs="*", type=int, help="Product ids.")
         parser.add_argument("--product-class", help="Product class slug or name.")
         parser.add_argument("--category", help="Category name (its subcategories included).")
-        parser.add_argument("--missing", action="store_true", help="Every product without a description.")
+        parser.add_argument("--missing", action="store_true", help="Every product whose copy of --kind is empty or copygen's own.")
         parser.add_argument("--all", action="store_true", help="Every standalone and parent product.")
         parser.add_argument("--kind", default="description", choices=sorted(KINDS))
         parser.add_argument("--variants", type=int, default=None, help="Variants per product.")
@@ -44,7 +44,7 @@ class Command(BaseCommand):
             tree = [c for root in roots for c in root.get_descendants_and_self()]
             products = products.filter(categories__in=tree).distinct()
         if options["missing"]:
-            products = [p for p in products if wants_copy(p)]
+            products = [p for p in products if machine_owned(p, options["kind"])]
         elif not (options["ids"] or options["product_class"] or options["category"] or options["all"]):
             raise CommandError("Choose products: ids, --product-class, --category, --missing or --all")
         return list(products)
