@@ -225,3 +225,35 @@ def test_bad_job_requests_are_refused_with_a_reason(editor, selection, kinds, n,
     with pytest.raises(WorkflowError, match=message):
         create_job(selection, kinds=kinds, n=n, user=editor)
     assert not get_model("copygen", "BulkJob").objects.exists()
+
+
+def test_product_admin_actions_generate_and_publish(client, editor, admin_user):
+    from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+    from django.urls import reverse
+
+    scarf, hat = create_product(title="Borders Wool Scarf"), create_product(title="Wool Hat")
+    GenerationRequest.objects.all().delete()
+    url = reverse("admin:catalogue_product_changelist")
+    client.force_login(admin_user)
+    response = client.post(url, {"action": "generate_copy", ACTION_CHECKBOX_NAME: [scarf.pk, hat.pk]}, follow=True)
+    job = get_model("copygen", "BulkJob").objects.get()
+    assert job.total == 2 and f"Job {job.pk} started" in response.content.decode()
+
+    best = variant(scarf, status=CopyVariant.APPROVED, scores={"score": 0.9})
+    variant(scarf, body="<p>A weaker take on the scarf, still long enough.</p>", status=CopyVariant.APPROVED,
+            scores={"score": 0.2})
+    response = client.post(url, {"action": "publish_approved_copy", ACTION_CHECKBOX_NAME: [scarf.pk, hat.pk]},
+                           follow=True)
+    scarf.refresh_from_db()
+    assert scarf.description == best.body
+    assert "1 variant(s) published" in response.content.decode() and "No approved copy for: Wool Hat" in \
+        response.content.decode()
+
+    # Staff who may edit products in the admin but lack the copygen rights do not see the actions.
+    clerk = UserFactory(is_staff=True)
+    clerk.user_permissions.add(*Permission.objects.filter(codename__in=["view_product", "change_product"]))
+    client.force_login(clerk)
+    page = client.get(url).content.decode()
+    assert "generate_copy" not in page and "publish_approved_copy" not in page
+    response = client.post(url, {"action": "publish_approved_copy", ACTION_CHECKBOX_NAME: [hat.pk]})
+    assert not Publication.objects.filter(product=hat).exists()
