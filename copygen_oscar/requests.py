@@ -50,8 +50,10 @@ def request_generation(product, *, kind="description", source=GenerationRequest.
     if tone and tone not in TONES:
         raise ValueError(f"Unknown tone {tone!r}; known tones: {', '.join(TONES)}")
     n = app_settings.COPYGEN_VARIANTS_PER_REQUEST if n is None else n
-    if not 1 <= n <= MAX_VARIANTS:
-        raise ValueError(f"Variants per request must be between 1 and {MAX_VARIANTS}, not {n}")
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_VARIANTS:
+        raise ValueError(f"Variants per request must be a whole number between 1 and {MAX_VARIANTS}, not {n!r}")
+    if len(segment) > 64:
+        raise ValueError("An audience segment is at most 64 characters")
     lookup = dict(product=product, kind=kind, tone=tone, segment=segment, status=GenerationRequest.PENDING)
     try:
         with transaction.atomic():
@@ -72,6 +74,7 @@ def request_generation(product, *, kind="description", source=GenerationRequest.
                                       _retry=False)
         if n > waiting.n_variants:
             GenerationRequest.objects.filter(pk=waiting.pk, status=GenerationRequest.PENDING).update(n_variants=n)
+            waiting.refresh_from_db()
         return waiting, False
     transaction.on_commit(wake_workers)
     return request, True

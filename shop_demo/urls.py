@@ -9,6 +9,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # copygen's dashboard pages, under Oscar's dashboard prefix.
     path("dashboard/copygen/", apps.get_app_config("copygen_dashboard").urls),
+    path("api/copygen/", include("copygen_oscar.api.urls")),
     path("", include(apps.get_app_config("oscar").urls[0])),
 ]
 urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -34,9 +34,12 @@ def select_products(selection):
     products = Product.objects.filter(parent__isnull=True)
     if mode == "products":
         ids = selection.get("ids") or []
-        if not ids or not all(isinstance(i, int) or (isinstance(i, str) and i.isdigit()) for i in ids):
+        if not ids or not all((isinstance(i, int) and not isinstance(i, bool)) or (isinstance(i, str) and i.isdigit())
+                              for i in ids):
             raise WorkflowError("Choose at least one product (a list of product ids).")
         ids = sorted({int(i) for i in ids})
+        if not 0 < ids[0] <= ids[-1] < 2**31:
+            raise WorkflowError("Product ids are positive whole numbers.")
         if len(ids) > MAX_PRODUCTS:
             raise WorkflowError(f"At most {MAX_PRODUCTS} products per job.")
         found = products.filter(pk__in=ids)
