@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files served by the store itself: no CDN
     # copygen: the app and its dashboard pages.
     "copygen_oscar.apps.CopygenConfig",
     "copygen_oscar.dashboard.apps.CopygenDashboardConfig",
@@ -188,7 +189,13 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_RATES": {"copygen_generate": os.environ.get("COPYGEN_API_GENERATE_RATE", "60/minute")},
 }
-SPECTACULAR_SETTINGS = {"TITLE": "copygen-oscar API", "VERSION": "1", "SERVE_INCLUDE_SCHEMA": False}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "copygen-oscar API",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+}
 
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend"
 
