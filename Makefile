@@ -10,7 +10,7 @@ DEMO_PASSWORD := copygen-demo
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/copygen
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: demo test install services clean default-model
+.PHONY: demo test install services browser clean default-model
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,7 +40,11 @@ demo: install
 services: install
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) $(PY) -m tests.services
 
-test: install services
+# The browser test drives Debian's Chromium (tests/test_browser.py); CI machines start without it (and run as root).
+browser:
+	@command -v chromium >/dev/null || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)
+
+test: install services browser
 	@echo "== PostgreSQL + Redis: the whole suite"
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) SHOP_VAR_DIR=var/test-pg \
 		$(PY) -m pytest --nomigrations -q
