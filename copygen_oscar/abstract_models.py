@@ -46,8 +46,9 @@ class AbstractGenerationRequest(models.Model):
     STATUS_CHOICES = [(PENDING, _("Pending")), (RUNNING, _("Running")), (DONE, _("Done")), (FAILED, _("Failed")),
                       (CANCELLED, _("Cancelled"))]
     FINISHED = (DONE, FAILED, CANCELLED)
-    AUTO, STAFF, API = "auto", "staff", "api"
-    SOURCE_CHOICES = [(AUTO, _("Automatic on save")), (STAFF, _("Staff")), (API, _("API"))]
+    AUTO, STAFF, API, TUNING = "auto", "staff", "api", "tuning"
+    SOURCE_CHOICES = [(AUTO, _("Automatic on save")), (STAFF, _("Staff")), (API, _("API")),
+                      (TUNING, _("Challenger for a live experiment"))]
 
     product = models.ForeignKey("catalogue.Product", on_delete=models.CASCADE, related_name="copygen_requests")
     kind = models.CharField(max_length=32, default="description")
@@ -198,8 +199,8 @@ class AbstractPublication(models.Model):
 class AbstractAuditEvent(models.Model):
     """Who generated, edited, approved, published or reverted what, with which model version and prompt."""
 
-    ACTIONS = ["generate", "bulk_generate", "cancel_job", "edit", "approve", "reject", "publish", "revert",
-               "activate_model", "retire_model"]
+    ACTIONS = ["generate", "bulk_generate", "cancel_job", "edit", "approve", "reject", "publish", "revert", "retire",
+               "activate_model", "retire_model", "tune_generator"]
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -248,3 +249,83 @@ class AbstractAutoRule(models.Model):
 
     def __str__(self):
         return f"Rule for {self.product_class or _('every product class')}"
+
+
+class AbstractImpression(models.Model):
+    """One serving decision: which copy a visitor was shown for a product, with what probability, and its reward.
+
+    Logged in the form off-policy evaluation needs (context, action, probability, reward), one row per visitor,
+    product, kind and segment within the attribution window (the choice is sticky, so later page views are the same
+    decision). ``variant`` is null for the product's own copy (the control arm), or when the variant was deleted.
+    """
+
+    CONVERTED, NOT_CONVERTED = 1, -1
+
+    event_id = models.UUIDField(unique=True, help_text=_("Set when buffered: flushing twice stores it once."))
+    shown_at = models.DateTimeField(db_index=True)
+    visitor = models.CharField(max_length=64, db_index=True)
+    product = models.ForeignKey("catalogue.Product", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+")
+    kind = models.CharField(max_length=32)
+    segment = models.CharField(max_length=64, blank=True)
+    variant = models.ForeignKey("copygen.CopyVariant", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="impressions")
+    arm = models.CharField(max_length=32, help_text=_('The variant id shown, or "own" for the product\'s own copy.'))
+    probability = models.FloatField()
+    arms = models.JSONField(default=dict, help_text=_("Every arm offered with its probability: {arm: p}."))
+    context = models.JSONField(default=dict, blank=True)
+    reward = models.SmallIntegerField(null=True, blank=True, db_index=True)
+    order_number = models.CharField(max_length=128, blank=True)
+    rewarded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        app_label = "copygen"
+        ordering = ["-shown_at", "-pk"]
+        indexes = [models.Index(fields=["product", "kind", "segment", "arm"], name="copygen_impression_arm")]
+        verbose_name = _("impression")
+
+
+class AbstractBasketEvent(models.Model):
+    """A product added to a basket by a visitor: how an order finds the visitor whose decisions it rewards."""
+
+    event_id = models.UUIDField(unique=True)
+    at = models.DateTimeField()
+    visitor = models.CharField(max_length=64)
+    basket_id = models.IntegerField(db_index=True)
+    product = models.ForeignKey("catalogue.Product", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+")
+
+    class Meta:
+        abstract = True
+        app_label = "copygen"
+        verbose_name = _("basket event")
+
+
+class AbstractAttributedOrder(models.Model):
+    """An order whose conversions were counted: the same order attributed twice counts once."""
+
+    order = models.OneToOneField("order.Order", on_delete=models.CASCADE, related_name="+")
+    attributed_at = models.DateTimeField(auto_now_add=True)
+    impressions = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+        app_label = "copygen"
+        verbose_name = _("attributed order")
+
+
+class AbstractEventCounter(models.Model):
+    """Counters that must survive restarts and be visible: events lost while the buffer was down, and the like."""
+
+    name = models.CharField(max_length=64, unique=True)
+    value = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+        app_label = "copygen"
+        verbose_name = _("event counter")
+
+    def __str__(self):
+        return f"{self.name}={self.value}"

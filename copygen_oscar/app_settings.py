@@ -73,6 +73,33 @@ DEFAULTS = {
     "COPYGEN_CANDIDATES_PER_VARIANT": 3,
     # Weight of the realism score (P(human) from the model's discriminator, 0-1) in the rerank; 0 turns it off.
     "COPYGEN_REALISM_WEIGHT": 0.5,
+    # Serving: pick among approved variants per product, kind and shopper segment (copygen_oscar.serving).
+    "COPYGEN_SERVING": True,
+    # Dotted path of the bandit policy (interface: copygen_oscar.serving.policy.BanditPolicy).
+    "COPYGEN_BANDIT_POLICY": "copygen_oscar.serving.thompson.ThompsonSampling",
+    # Callable(request) -> segment name; the default tells first visits from returning visitors.
+    "COPYGEN_SEGMENTER": "copygen_oscar.serving.visitors.segment_for",
+    # Every segment the segmenter can return (arm tables are kept per segment).
+    "COPYGEN_SEGMENTS": ("new", "returning"),
+    # Seconds an arm table stays cached if the tuning job does not rebuild it first.
+    "COPYGEN_ARMS_TTL": 3600,
+    # Hours after a decision in which a purchase of the product rewards it (+1); after that it counts -1.
+    "COPYGEN_ATTRIBUTION_HOURS": 72.0,
+    # Seconds the visitor cookie lives.
+    "COPYGEN_VISITOR_COOKIE_AGE": 365 * 24 * 3600,
+    # Where serving events wait for the flush: a Redis list, or an append-only file on a single machine.
+    "COPYGEN_EVENT_BUFFER": "copygen_oscar.serving.events.FileBuffer",
+    # Redis for the event buffer (RedisBuffer).
+    "COPYGEN_REDIS_URL": "redis://127.0.0.1:6379/0",
+    # Retire an approved variant whose probability of being best is under this after enough decisions...
+    "COPYGEN_RETIRE_BELOW": 0.05,
+    # ...that is, at least this many decisions with a reward.
+    "COPYGEN_MIN_IMPRESSIONS": 200,
+    # Variants kept alive per product and kind: the tuning job asks for challengers when retiring leaves fewer.
+    "COPYGEN_LIVE_VARIANTS": 3,
+    # Seconds between event flushes and between policy tuning runs (copygen_oscar.schedules.beat_schedule).
+    "COPYGEN_FLUSH_INTERVAL": 10.0,
+    "COPYGEN_TUNE_INTERVAL": 300.0,
 }
 
 

@@ -10,3 +10,4 @@ class CopygenConfig(AppConfig):
 
     def ready(self):
         from . import receivers  # noqa: F401  (connects the product save receiver)
+        from .serving import receivers as serving_receivers  # noqa: F401  (basket, order and cache receivers)

@@ -1,7 +1,11 @@
 from oscar.core.loading import is_model_registered
 
 from .abstract_models import (
+    AbstractAttributedOrder,
     AbstractAuditEvent,
+    AbstractBasketEvent,
+    AbstractEventCounter,
+    AbstractImpression,
     AbstractAutoRule,
     AbstractBulkJob,
     AbstractCopyVariant,
@@ -60,3 +64,31 @@ if not is_model_registered("copygen", "AutoRule"):
         pass
 
     __all__.append("AutoRule")
+
+if not is_model_registered("copygen", "Impression"):
+
+    class Impression(AbstractImpression):
+        pass
+
+    __all__.append("Impression")
+
+if not is_model_registered("copygen", "BasketEvent"):
+
+    class BasketEvent(AbstractBasketEvent):
+        pass
+
+    __all__.append("BasketEvent")
+
+if not is_model_registered("copygen", "AttributedOrder"):
+
+    class AttributedOrder(AbstractAttributedOrder):
+        pass
+
+    __all__.append("AttributedOrder")
+
+if not is_model_registered("copygen", "EventCounter"):
+
+    class EventCounter(AbstractEventCounter):
+        pass
+
+    __all__.append("EventCounter")

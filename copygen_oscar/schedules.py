@@ -1,12 +1,18 @@
-"""Celery beat entries for a store's settings. No Django imports: settings modules import this."""
+"""Celery beat entries for a store's settings. No Django imports: settings modules import this.
+
+With django-celery-beat's ``DatabaseScheduler`` these entries are written to the database on beat's start, where
+staff can change their intervals or switch them off in the admin (Periodic tasks).
+"""
 
 
-def beat_schedule(sweep_interval=15.0, cpu_queue="copygen_cpu"):
-    """The periodic sweep that recovers stale claims and re-sends lost wake-ups."""
+def beat_schedule(sweep_interval=15.0, cpu_queue="copygen_cpu", flush_interval=10.0, tune_interval=300.0):
+    """The sweep that recovers stale claims, the serving event flush and the policy tuning job."""
+
+    def every(task, seconds):
+        return {"task": task, "schedule": float(seconds), "options": {"queue": cpu_queue, "expires": float(seconds)}}
+
     return {
-        "copygen-sweep-requests": {
-            "task": "copygen.sweep_requests",
-            "schedule": float(sweep_interval),
-            "options": {"queue": cpu_queue, "expires": float(sweep_interval)},
-        },
+        "copygen-sweep-requests": every("copygen.sweep_requests", sweep_interval),
+        "copygen-flush-events": every("copygen.flush_events", flush_interval),
+        "copygen-tune-policy": every("copygen.tune_policy", tune_interval),
     }

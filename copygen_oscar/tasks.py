@@ -42,3 +42,20 @@ def train_discriminator(limit=None):
         logger.info("copygen: discriminator for %s trained (held-out accuracy %s, AUC %s)", report["model_path"],
                     report["metrics"]["held_out_accuracy"], report["metrics"]["held_out_auc"])
     return None
+
+
+@shared_task(name="copygen.flush_events", ignore_result=True)
+def flush_events():
+    """Periodic: buffered impressions, basket events and orders into the database, orders attributed (CPU queue)."""
+    from .serving.rewards import flush_and_attribute
+
+    return flush_and_attribute()
+
+
+@shared_task(name="copygen.tune_policy", ignore_result=True)
+def tune_policy():
+    """Periodic: close attribution windows, rebuild the cached allocations, retire losers, ask for challengers."""
+    from .tuning.policy import tune_policy as run
+
+    report = run()
+    return {key: value if isinstance(value, int) else len(value) for key, value in report.items()}

@@ -8,6 +8,7 @@ Everything that differs between a laptop and a server comes from the environment
   DJANGO_SECRET_KEY   required when DJANGO_DEBUG=0
   DJANGO_ALLOWED_HOSTS, DJANGO_SECURE_SSL   production only (see README "Production settings")
   COPYGEN_MODEL_PATH  default: unset, so the active registry version or else the model shipped in the package serves
+  COPYGEN_REDIS_URL   default: unset, so serving's cache and event buffer are files under var/; redis://... for Redis
 """
 
 import os
@@ -100,6 +101,7 @@ INSTALLED_APPS = [
     "treebeard",
     "sorl.thumbnail",
     "django_tables2",
+    "django_celery_beat",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -120,6 +122,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "oscar.apps.basket.middleware.BasketMiddleware",
+    # copygen: an anonymous visitor id for sticky copy choices and conversion attribution.
+    "copygen_oscar.serving.visitors.VisitorMiddleware",
     "django.contrib.flatpages.middleware.FlatpageFallbackMiddleware",
 ]
 ROOT_URLCONF = "shop_demo.urls"
@@ -173,6 +177,7 @@ OSCAR_DASHBOARD_NAVIGATION = OSCAR_DASHBOARD_NAVIGATION + [  # noqa: F405
         {"label": "Requests", "url_name": "copygen_dashboard:copygen-overview"},
         {"label": "Bulk jobs", "url_name": "copygen_dashboard:copygen-jobs"},
         {"label": "New bulk generation", "url_name": "copygen_dashboard:copygen-job-create"},
+        {"label": "Experiments", "url_name": "copygen_dashboard:copygen-experiments"},
         {"label": "Audit log", "url_name": "copygen_dashboard:copygen-audit"},
         {"label": "Models", "url_name": "copygen_dashboard:copygen-models"},
     ]},
@@ -239,7 +244,25 @@ COPYGEN_BRAND_NAME = "Copygen demo store"
 # The demo model is tiny: it needs many tries to write a few true descriptions, which batching makes cheap.
 COPYGEN_CANDIDATES_PER_VARIANT = int(os.environ.get("COPYGEN_CANDIDATES_PER_VARIANT", "8"))
 COPYGEN_SEED = int(os.environ["COPYGEN_SEED"]) if os.environ.get("COPYGEN_SEED") else None
-CELERY_BEAT_SCHEDULE = beat_schedule(COPYGEN_SWEEP_INTERVAL, "copygen_cpu")
+COPYGEN_FLUSH_INTERVAL = float(os.environ.get("COPYGEN_FLUSH_INTERVAL", "10"))
+COPYGEN_TUNE_INTERVAL = float(os.environ.get("COPYGEN_TUNE_INTERVAL", "300"))
+COPYGEN_ATTRIBUTION_HOURS = float(os.environ.get("COPYGEN_ATTRIBUTION_HOURS", "72"))
+CELERY_BEAT_SCHEDULE = beat_schedule(COPYGEN_SWEEP_INTERVAL, "copygen_cpu", COPYGEN_FLUSH_INTERVAL,
+                                     COPYGEN_TUNE_INTERVAL)
+# The schedule lives in the database (django-celery-beat): staff change or pause it in the admin.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+
+# Serving reads its arm tables from the cache, shared by web and worker processes: Redis when COPYGEN_REDIS_URL is
+# set (its event buffer too), otherwise files under var/ (one machine, no server needed).
+COPYGEN_REDIS_URL = os.environ.get("COPYGEN_REDIS_URL", "")
+if COPYGEN_REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": COPYGEN_REDIS_URL,
+                          "OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}}}
+    COPYGEN_EVENT_BUFFER = "copygen_oscar.serving.events.RedisBuffer"
+else:
+    # Sticky choices are one entry per visitor and product: room for many before the backend culls.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                          "LOCATION": str(VAR_DIR / "cache"), "OPTIONS": {"MAX_ENTRIES": 200000}}}
 
 LOGGING = {
     "version": 1,

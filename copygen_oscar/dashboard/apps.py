@@ -37,6 +37,7 @@ class CopygenDashboardConfig(OscarDashboardConfig):
         self.job_progress_view = get_class(views, "JobProgressView")
         self.job_cancel_view = get_class(views, "JobCancelView")
         self.audit_view = get_class(views, "AuditLogView")
+        self.experiments_view = get_class(views, "ExperimentsView")
         self.model_list_view = get_class(views, "ModelListView")
         self.model_status_view = get_class(views, "ModelStatusView")
 
@@ -54,6 +55,7 @@ class CopygenDashboardConfig(OscarDashboardConfig):
             path("jobs/<int:pk>/progress/", self.job_progress_view.as_view(), name="copygen-job-progress"),
             path("jobs/<int:pk>/cancel/", self.job_cancel_view.as_view(), name="copygen-job-cancel"),
             path("audit/", self.audit_view.as_view(), name="copygen-audit"),
+            path("experiments/", self.experiments_view.as_view(), name="copygen-experiments"),
             path("models/", self.model_list_view.as_view(), name="copygen-models"),
             path("models/<int:pk>/<slug:action>/", self.model_status_view.as_view(), name="copygen-model-status"),
         ]

@@ -300,6 +300,31 @@ class AuditLogView(ListView):
         return ctx
 
 
+class ExperimentsView(TemplateView):
+    """Impressions, conversions and rates per variant with credible intervals, chance of being best, and the
+    policy's uplift over each product's own copy."""
+
+    template_name = "copygen_oscar/dashboard/experiments.html"
+
+    def get_context_data(self, **kwargs):
+        from ..serving.events import LOST, counter
+        from .report import experiments
+
+        ctx = super().get_context_data(**kwargs)
+        product = self.request.GET.get("product", "")
+        report = experiments(int(product) if product.isdigit() else None)
+        decided = sum(e["decisions"] for e in report)
+        converted = sum(e["conversions"] for e in report)
+        with_own = [e for e in report if e["uplift"] is not None]
+        ctx.update(
+            experiments=report[:100], decided=decided, converted=converted,
+            rate=converted / decided if decided else None, shown=sum(e["shown"] for e in report),
+            mean_uplift=sum(e["uplift"] for e in with_own) / len(with_own) if with_own else None,
+            events_lost=counter(LOST), product_filter=product,
+        )
+        return ctx
+
+
 class ModelListView(ListView):
     """The model registry: every version with its training summary and metrics, and which one serves."""
 
