@@ -97,6 +97,14 @@ DEFAULTS = {
     "COPYGEN_MIN_IMPRESSIONS": 200,
     # Variants kept alive per product and kind: the tuning job asks for challengers when retiring leaves fewer.
     "COPYGEN_LIVE_VARIANTS": 3,
+    # The learned reward model (copygen_oscar.tuning.reward_model): its class, its file (default: VAR_DIR of the
+    # settings, else the working folder), the comparable pairs of copy it needs before training, the decisions an
+    # arm needs to count, and its weight in the reranker (its score is 0-1; 0 turns it off).
+    "COPYGEN_REWARD_MODEL": "copygen_oscar.tuning.reward_model.MiniLMRewardModel",
+    "COPYGEN_REWARD_MODEL_PATH": None,
+    "COPYGEN_REWARD_MIN_PAIRS": 20,
+    "COPYGEN_REWARD_MIN_TRIALS": 20,
+    "COPYGEN_REWARD_WEIGHT": 0.5,
     # Seconds between event flushes and between policy tuning runs (copygen_oscar.schedules.beat_schedule).
     "COPYGEN_FLUSH_INTERVAL": 10.0,
     "COPYGEN_TUNE_INTERVAL": 300.0,

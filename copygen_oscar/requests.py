@@ -267,9 +267,9 @@ def process_claimed(claimed, worker_id):
                 fail(request, worker_id, f"All {len(texts)} candidates were rejected: {summarise(rejected)}")
                 continue
             screened.append((request, facts, prompt, texts, passing, rejected))
-        fluencies, realisms = _batch_scores(backend, realism, screened)
+        fluencies, realisms, rewards = _batch_scores(backend, realism, screened)
         for request, facts, prompt, texts, passing, rejected in screened:
-            kept = rank(passing, rejected, n, len(texts), next(fluencies), next(realisms))
+            kept = rank(passing, rejected, n, len(texts), next(fluencies), next(realisms), next(rewards))
             variants = [(parsed, prompt, scores, verdict) for parsed, scores, verdict in kept]
             note = f"{len(rejected)} of {len(texts)} candidates rejected: {summarise(rejected)}" if rejected else ""
             if _finish(request, worker_id, GenerationRequest.DONE, reason=note, variants=variants,
@@ -304,6 +304,7 @@ def _batch_scores(backend, realism, screened):
         logger.exception("copygen: fluency scoring failed; candidates keep their fact-coverage order")
         flat = None
     real = realism([parsed.text for *_, passing, _ in screened for _, parsed, *_ in passing]) if realism else None
+    reward = _reward_scores(screened)
 
     def per_request(values):
         position = 0
@@ -311,7 +312,26 @@ def _batch_scores(backend, realism, screened):
             yield values[position : position + size] if values else None
             position += size
 
-    return per_request(flat), per_request(real)
+    return per_request(flat), per_request(real), per_request(reward)
+
+
+def _reward_scores(screened):
+    """The learned reward model's score of every passing candidate, in the context it would be served in."""
+    from .tuning.reward_training import context, reward_scorer
+
+    scorer = reward_scorer() if app_settings.COPYGEN_REWARD_WEIGHT else None
+    if scorer is None:
+        return None
+    texts, contexts = [], []
+    for request, facts, _, _, passing, _ in screened:
+        for _, parsed, *_ in passing:
+            texts.append(parsed.text)
+            contexts.append(context(request.kind, request.segment, facts.product_class))
+    try:
+        return [round(float(value), 4) for value in scorer(texts, contexts)] if texts else None
+    except Exception:  # noqa: BLE001  (ordering is a refinement: the guard's verdicts stand without it)
+        logger.exception("copygen: reward scoring failed; candidates keep their other scores")
+        return None
 
 
 def _unchanged(request, facts):
@@ -370,21 +390,26 @@ def screen(kind, facts, index, texts, vocabulary=None, corpus=None, product_id=N
     return passing, rejected
 
 
-def rank(passing, rejected, n, candidates, fluencies=None, realisms=None):
+def rank(passing, rejected, n, candidates, fluencies=None, realisms=None, rewards=None):
     """The best ``n`` of the screened candidates: ``[(ParsedCopy, scores, guard)]``, best first.
 
     The score favours copy that states more of the product's facts, then copy the model finds fluent (each raw
     text's per-token probability), then copy with more checked claims; a realism score (the model's discriminator:
-    the probability that the text reads as human-written) adds ``COPYGEN_REALISM_WEIGHT`` times itself.
+    the probability that the text reads as human-written) adds ``COPYGEN_REALISM_WEIGHT`` times itself, and the
+    learned reward (how likely shoppers of this context convert on it) ``COPYGEN_REWARD_WEIGHT`` times itself.
     """
     fluencies = fluencies or [None] * len(passing)
     realisms = realisms or [None] * len(passing)
+    rewards = rewards or [None] * len(passing)
     scored = []
-    for (score, parsed, verdict, _), value, real in zip(passing, fluencies, realisms):
+    for (score, parsed, verdict, _), value, real, reward in zip(passing, fluencies, realisms, rewards):
         parsed.scores["fluency"] = value
         if real is not None:
             parsed.scores["realism"] = real
             score += app_settings.COPYGEN_REALISM_WEIGHT * real
+        if reward is not None:
+            parsed.scores["reward"] = reward
+            score += app_settings.COPYGEN_REWARD_WEIGHT * reward
         scored.append((score + 0.2 * (value or 0.0), parsed, verdict))
     scored.sort(key=lambda item: item[0], reverse=True)
     return [

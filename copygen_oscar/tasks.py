@@ -59,3 +59,13 @@ def tune_policy():
 
     report = run()
     return {key: value if isinstance(value, int) else len(value) for key, value in report.items()}
+
+
+@shared_task(name="copygen.train_reward_model", ignore_result=True)
+def train_reward_model():
+    """Periodic (daily): refit the reward model on the decision log once there is enough evidence (CPU queue)."""
+    from .tuning.reward_training import train_reward_model as train
+
+    report = train()
+    logger.info("copygen: reward model: %s", report.get("skipped") or f"trained on {report['pairs']} pairs")
+    return None

@@ -1,0 +1,1 @@
+"""Tuning on the store's own outcomes: models learnt from logged (copy, context) -> reward."""
