@@ -202,3 +202,4 @@ def test_the_experiment_report_shows_rates_intervals_and_uplift(client, admin_us
     page = client.get(reverse("copygen_dashboard:copygen-experiments")).content.decode()
     assert "<svg" in page and 'data-arm="own"' in page and f'data-arm="{good.pk}"' in page
     assert 'id="copygen-uplift">0.500<' in page  # policy 30/200 = 0.15 against own copy 0.10
+    assert 'id="copygen-overall-chart"' in page and "Own copy" in page

@@ -78,3 +78,21 @@ def chart(arms, width=420, bar=18, gap=8):
         parts.append(f'<text x="{high + 6:.1f}" y="{y + bar - 5}" font-size="11">{rate:.1%}</text>')
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308  (numbers and escaped labels only)
+
+
+def overall_chart(report):
+    """All experiments pooled: generated variants against the products' own copy, and the policy as served."""
+    pooled = {"variants": [0, 0], "own": [0, 0], "policy": [0, 0]}
+    for experiment in report:
+        for arm in experiment["arms"]:
+            for key in ("own" if arm["arm"] == OWN else "variants", "policy"):
+                pooled[key][0] += arm["wins"]
+                pooled[key][1] += arm["losses"]
+    labels = {"policy": _("Policy"), "own": _("Own copy"), "variants": _("Variants")}
+    names = [name for name in ("policy", "own", "variants") if sum(pooled[name])]
+    if not names:
+        return ""
+    lower, upper = credible_interval([pooled[n][0] for n in names], [pooled[n][1] for n in names])
+    arms = [{"label": labels[n], "rate": pooled[n][0] / sum(pooled[n]), "low": float(lo), "high": float(hi)}
+            for n, lo, hi in zip(names, lower, upper)]
+    return chart(arms)

@@ -308,7 +308,7 @@ class ExperimentsView(TemplateView):
 
     def get_context_data(self, **kwargs):
         from ..serving.events import LOST, counter
-        from .report import experiments
+        from .report import experiments, overall_chart
 
         ctx = super().get_context_data(**kwargs)
         product = self.request.GET.get("product", "")
@@ -316,6 +316,7 @@ class ExperimentsView(TemplateView):
         decided = sum(e["decisions"] for e in report)
         converted = sum(e["conversions"] for e in report)
         with_own = [e for e in report if e["uplift"] is not None]
+        ctx["overall_chart"] = overall_chart(report)
         ctx.update(
             experiments=report[:100], decided=decided, converted=converted,
             rate=converted / decided if decided else None, shown=sum(e["shown"] for e in report),
