@@ -21,7 +21,7 @@ from oscar.defaults import *  # noqa: F403  (Oscar's documented way to start a s
 from copygen_oscar.schedules import beat_schedule
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("SHOP_VAR_DIR", BASE_DIR / "var"))
+VAR_DIR = Path(os.environ.get("SHOP_VAR_DIR", BASE_DIR / "var")).resolve()
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
