@@ -118,7 +118,11 @@ def test_the_whole_loop_in_the_dashboard(client, merchant):
     draft = CopyVariant.objects.create(product=product, kind="description", body=BODY, request=request,
                                        fields={"text": "A warm wool scarf for cold days, knitted in the Scottish borders."})
     page = client.get(page_url).content.decode()
-    assert "<del>The owner&#x27;s scarf copy.</del>" in page or "<del>The" in page  # the diff against live copy
+    # Side by side: the live copy's words struck out on the left, the variant's new words on the right.
+    live = re.search(r'<div class="copygen-diff-live">(.*?)</div>', page).group(1)
+    variant_side = re.search(r'<div class="copygen-diff-variant">(.*?)</div>', page).group(1)
+    assert "<del>owner&#x27;s</del>" in live and "<ins>" not in live
+    assert "<ins>warm wool</ins>" in variant_side and "<del>" not in variant_side and "scarf" in variant_side
     assert "A warm wool scarf for cold days" in page  # the edit box holds the copy as the model writes it
 
     variant_url = lambda action: reverse("copygen_dashboard:copygen-variant", args=[draft.pk, action])  # noqa: E731

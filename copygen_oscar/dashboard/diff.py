@@ -12,16 +12,20 @@ _WORDS = re.compile(r"\S+|\s+")
 
 
 def word_diff(old, new):
-    """HTML with removed words in ``<del>`` and added ones in ``<ins>``; every word is escaped."""
+    """``(old_html, new_html)`` for a side-by-side view: removed words in ``<del>`` on the left, added ones in
+    ``<ins>`` on the right; every word is escaped."""
     old_words = _WORDS.findall(plain_text(str(old or "").replace("</p>", "\n").replace("</li>", "\n")))
     new_words = _WORDS.findall(plain_text(str(new or "").replace("</p>", "\n").replace("</li>", "\n")))
-    parts = []
+    left, right = [], []
     for op, a1, a2, b1, b2 in difflib.SequenceMatcher(None, old_words, new_words, autojunk=False).get_opcodes():
+        removed, added = escape("".join(old_words[a1:a2])), escape("".join(new_words[b1:b2]))
         if op == "equal":
-            parts.append(escape("".join(new_words[b1:b2])))
+            left.append(removed)
+            right.append(added)
             continue
-        if a2 > a1:
-            parts.append(f"<del>{escape(''.join(old_words[a1:a2]))}</del>")
-        if b2 > b1:
-            parts.append(f"<ins>{escape(''.join(new_words[b1:b2]))}</ins>")
-    return mark_safe("".join(parts))  # noqa: S308  (built from escaped words and two fixed tags)
+        if removed:
+            left.append(f"<del>{removed}</del>")
+        if added:
+            right.append(f"<ins>{added}</ins>")
+    # Built from escaped words and two fixed tags only.
+    return mark_safe("".join(left)), mark_safe("".join(right))  # noqa: S308
