@@ -10,7 +10,7 @@ DEMO_PASSWORD := copygen-demo
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/copygen
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: demo test install services browser clean default-model
+.PHONY: demo test install services browser bench clean default-model
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ test: install services browser
 		$(PY) -m pytest --nomigrations -q
 	@echo "== SQLite + filesystem broker (the defaults), migrations included: end-to-end tests"
 	DATABASE_URL= CELERY_BROKER_URL= SHOP_VAR_DIR=var/test-sqlite $(PY) -m pytest -m stack -q
+
+# Every benchmark in benchmarks/, one table with each figure and its target in docs/benchmarks.md (tens of minutes).
+bench: install
+	$(PY) benchmarks/run_all.py
 
 clean:
 	rm -rf var/test-pg var/test-sqlite

@@ -19,6 +19,7 @@ from copygen_oscar.serving import events
 from copygen_oscar.serving.arms import OWN
 from copygen_oscar.serving.rewards import attribute, close_windows, flush_and_attribute
 from copygen_oscar.serving.selection import serve
+from copygen_oscar.serving.visitors import Choices
 from copygen_oscar.tuning.policy import tune_policy
 
 AttributedOrder = get_model("copygen", "AttributedOrder")
@@ -65,6 +66,7 @@ def test_a_visitor_sees_one_sticky_sanitised_choice_and_it_is_logged_once(client
     assert first is not None and "<script>x()" not in html
     for _ in range(3):
         assert page_copy(client, product)[0] == first  # sticky: the same decision, not a new impression
+    assert client.cookies["copygen_seen"].value.startswith(f"{product.pk}.description.new.")
     assert events.flush() == {"impressions": 1, "basket": 0, "orders": []}
     decision = Impression.objects.get()
     assert decision.arms.keys() == {OWN, str(variants[0].pk), str(variants[1].pk)}
@@ -81,7 +83,7 @@ def test_a_visitor_sees_one_sticky_sanitised_choice_and_it_is_logged_once(client
 def test_the_common_case_costs_no_database_query(client, rf, django_assert_num_queries):
     product, _ = scarf()
     request = rf.get("/")
-    request.copygen_visitor, request.copygen_returning = "a" * 32, True
+    request.copygen_visitor, request.copygen_returning, request.copygen_choices = "a" * 32, True, Choices("")
     serve(request, product)  # builds and caches the arm table, logs the decision
     with django_assert_num_queries(0):
         for _ in range(5):
@@ -155,7 +157,7 @@ def test_serving_survives_a_broken_cache_and_buffer(client, settings, monkeypatc
     def broken(*args, **kwargs):
         raise ConnectionError("cache is down")
 
-    monkeypatch.setattr(cache, "get_many", broken)
+    monkeypatch.setattr(cache, "get", broken)
     assert page_copy(client, product)[0] == "own scarf copy"  # the product's own copy, no error
     monkeypatch.undo()
 
@@ -203,3 +205,16 @@ def test_the_experiment_report_shows_rates_intervals_and_uplift(client, admin_us
     assert "<svg" in page and 'data-arm="own"' in page and f'data-arm="{good.pk}"' in page
     assert 'id="copygen-uplift">0.500<' in page  # policy 30/200 = 0.15 against own copy 0.10
     assert 'id="copygen-overall-chart"' in page and "Own copy" in page
+
+
+def test_choices_in_the_cookie_expire_with_the_window_and_ignore_garbage(settings):
+    import time
+
+    now = int(time.time() // 60)
+    stale = now - int(settings.COPYGEN_ATTRIBUTION_HOURS * 60) - 5
+    choices = Choices(f"7.description.new.12.{now}|8.description.new.own.{stale}|<script>|9.seo..3.x")
+    assert choices.get((7, "description", "new")) == "12"
+    assert choices.get((8, "description", "new")) is None  # past the window: drawn again
+    assert len(choices.entries) == 1 and not choices.changed
+    choices.set((9, "seo", ""), "own")
+    assert choices.changed and choices.serialise() == f"7.description.new.12.{now}|9.seo..own.{now}"

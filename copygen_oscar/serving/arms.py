@@ -53,7 +53,8 @@ def build(product, kind, segment):
         shares = get_policy().allocation([a["wins"] for a in arms], [a["losses"] for a in arms])
         for arm, share in zip(arms, shares):
             arm["p"] = float(share)
-    return {"arms": arms, "at": timezone.now().isoformat()}
+    product_class = product.get_product_class()
+    return {"arms": arms, "at": timezone.now().isoformat(), "product_class": product_class.slug if product_class else ""}
 
 
 def refresh(product, kind, segment):

@@ -13,6 +13,7 @@ from django.utils import timezone
 from oscar.core.loading import get_model
 
 from .. import app_settings
+from ..banners.serving import attribute as attribute_banners
 from .events import flush
 
 AttributedOrder = get_model("copygen", "AttributedOrder")
@@ -59,6 +60,8 @@ def attribute(order):
                 ids = [i.pk for i in latest.values() if i.reward != Impression.CONVERTED]
                 rewarded = Impression.objects.filter(pk__in=ids).exclude(reward=Impression.CONVERTED).update(
                     reward=Impression.CONVERTED, order_number=order.number, rewarded_at=timezone.now())
+                # Banner campaigns covering an ordered product (copygen_oscar.banners.serving).
+                rewarded += attribute_banners(order, visitors, products, window(), CLOCK_SKEW)
             record.impressions = rewarded
             record.save(update_fields=["impressions"])
     except IntegrityError:
