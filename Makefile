@@ -30,6 +30,7 @@ demo: install
 	@echo "  Store:      http://127.0.0.1:8000/"
 	@echo "  Dashboard:  http://127.0.0.1:8000/dashboard/   log in as $(DEMO_EMAIL) / $(DEMO_PASSWORD)"
 	@echo "  Copy:       http://127.0.0.1:8000/dashboard/copygen/  (save a product without a description, watch its draft arrive)"
+	@echo "  Shoppers:   $(PY) manage.py copygen_simulate_shoppers --prepare   (then Copy -> Experiments)"
 	@echo "  Ctrl-C stops the store, the worker and beat."
 	@echo ""
 	@trap 'trap - INT TERM EXIT; kill 0' INT TERM EXIT; \

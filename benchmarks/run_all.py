@@ -76,7 +76,7 @@ def main():
             target, status = verdict(name, value)
             rows.append((script.name, f"{name}={value:g}", target, status, "", seconds))
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    lines = [f"# Benchmarks\n", f"`make bench` on {stamp} (2 CPU cores unless noted); each figure is its script's "
+    lines = ["# Benchmarks\n", f"`make bench` on {stamp} (2 CPU cores unless noted); each figure is its script's "
              "last line(s). Ratios come from one run of their script.\n",
              "| script | figure | target | status | seconds |", "| --- | --- | --- | --- | --- |"]
     for script, figure, target, status, note, seconds in rows:

@@ -17,7 +17,6 @@ import os
 import statistics
 import sys
 import time
-from decimal import Decimal as D
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -105,9 +105,56 @@ DEFAULTS = {
     "COPYGEN_REWARD_MIN_PAIRS": 20,
     "COPYGEN_REWARD_MIN_TRIALS": 20,
     "COPYGEN_REWARD_WEIGHT": 0.5,
+    # Generator tuning (KTO on the store's conversions, copygen.tune_generator): labelled variants of each kind
+    # (good and bad) needed before tuning, how sure a label must be (P(better than the rest)), and the folder tuned
+    # models are written to (None: the task reports that it is not configured).
+    "COPYGEN_TUNE_MIN_ROWS": 20,
+    "COPYGEN_TUNE_CONFIDENCE": 0.9,
+    "COPYGEN_TUNED_MODELS_DIR": None,
     # Seconds between event flushes and between policy tuning runs (copygen_oscar.schedules.beat_schedule).
     "COPYGEN_FLUSH_INTERVAL": 10.0,
     "COPYGEN_TUNE_INTERVAL": 300.0,
+    # Banner campaigns (copygen_oscar.banners): brand colours of the rendered banners (text falls back to white or
+    # near-black where the brand's text colour would miss the contrast minimum), the logo file (None: no logo), the
+    # least WCAG contrast of text against the pixels under it, the largest product image read (pixels), where the
+    # images are stored (default storage), the variants asked per campaign, and the sizes rendered.
+    "COPYGEN_BANNER_COLOURS": {"background": "#1f3a5f", "text": "#ffffff", "accent": "#f2b33d",
+                               "accent_text": "#111111"},
+    "COPYGEN_BANNER_LOGO": None,
+    "COPYGEN_BANNER_MIN_CONTRAST": 4.5,
+    "COPYGEN_BANNER_MAX_IMAGE_PIXELS": 40_000_000,
+    "COPYGEN_BANNER_STORAGE_PREFIX": "copygen/banners",
+    "COPYGEN_BANNER_VARIANTS": 3,
+    "COPYGEN_BANNER_SIZES": ("leaderboard", "medium_rectangle", "social", "square", "hero"),
+    # Service replies (copygen_oscar.service): days a customer has to return an item (the returns policy drafts state).
+    "COPYGEN_SERVICE_RETURNS_DAYS": 30,
+    # Shipping times per shipping method name ({"Standard shipping": "3-5 working days"}); "*" is any other method.
+    "COPYGEN_SERVICE_SHIPPING_TIMES": {"*": "3-5 working days"},
+    # URLs of flat pages (e.g. "/returns/") whose text is store policy a reply may state (cleaned, bounded).
+    "COPYGEN_SERVICE_POLICY_PAGES": (),
+    # Where customers reach a person: the hand-over line names it (an e-mail address or a page).
+    "COPYGEN_SERVICE_CONTACT": "our customer service team",
+    # Greeting and sign-off of every reply ({name}: the customer's first name, or "there").
+    "COPYGEN_SERVICE_GREETING": "Hello {name},",
+    "COPYGEN_SERVICE_SIGN_OFF": "Kind regards,\nThe customer service team",
+    # Tone of model drafts (one of kinds.TONES, or "" for the store's plain voice).
+    "COPYGEN_SERVICE_TONE": "friendly",
+    # Intent confidence under which a draft hands the customer over to a person.
+    "COPYGEN_SERVICE_MIN_CONFIDENCE": 0.5,
+    # Intents whose drafts hand over to a person whatever the confidence.
+    "COPYGEN_SERVICE_HANDOVER_INTENTS": ("complaint",),
+    # Intents whose drafts are e-mailed without review when every check passes (empty: staff send every reply).
+    "COPYGEN_SERVICE_AUTO_SEND_INTENTS": (),
+    # Model candidates generated per message (the guard drops untrue ones; none left: a grounded template reply).
+    "COPYGEN_SERVICE_CANDIDATES": 4,
+    # Celery queue of the drafting task (None: the default queue, i.e. the CPU workers; the model loads there too).
+    "COPYGEN_SERVICE_QUEUE": None,
+    # Messages per sender IP address per window on the public forms: (count, seconds).
+    "COPYGEN_SERVICE_FORM_RATE": (5, 600),
+    # Characters kept of a customer's message (longer ones are cut on a word boundary).
+    "COPYGEN_SERVICE_MAX_MESSAGE": 4000,
+    # Path of the intent classifier's weights (None: the file shipped in the package, trained on first use if absent).
+    "COPYGEN_SERVICE_INTENT_MODEL_PATH": None,
 }
 
 

@@ -1,6 +1,8 @@
 from oscar.core.loading import is_model_registered
 
 from .abstract_models import (
+    AbstractBannerCampaign,
+    AbstractBannerVariant,
     AbstractAttributedOrder,
     AbstractAuditEvent,
     AbstractBasketEvent,
@@ -12,6 +14,8 @@ from .abstract_models import (
     AbstractGenerationRequest,
     AbstractModelVersion,
     AbstractPublication,
+    AbstractServiceDraft,
+    AbstractServiceMessage,
 )
 
 __all__ = []
@@ -92,3 +96,31 @@ if not is_model_registered("copygen", "EventCounter"):
         pass
 
     __all__.append("EventCounter")
+
+if not is_model_registered("copygen", "BannerCampaign"):
+
+    class BannerCampaign(AbstractBannerCampaign):
+        pass
+
+    __all__.append("BannerCampaign")
+
+if not is_model_registered("copygen", "BannerVariant"):
+
+    class BannerVariant(AbstractBannerVariant):
+        pass
+
+    __all__.append("BannerVariant")
+
+if not is_model_registered("copygen", "ServiceMessage"):
+
+    class ServiceMessage(AbstractServiceMessage):
+        pass
+
+    __all__.append("ServiceMessage")
+
+if not is_model_registered("copygen", "ServiceDraft"):
+
+    class ServiceDraft(AbstractServiceDraft):
+        pass
+
+    __all__.append("ServiceDraft")

@@ -12,6 +12,9 @@ CANCEL_JOB = "copygen.change_bulkjob"
 VIEW_MODELS = "copygen.view_modelversion"
 CHANGE_MODELS = "copygen.change_modelversion"  # activate, retire
 VIEW_AUDIT = "copygen.view_auditevent"
+SERVICE_VIEW = "copygen.view_servicemessage"  # see customer messages, their drafts and context
+SERVICE_REPLY = "copygen.change_servicedraft"  # edit, send or discard reply drafts, ask for a new draft
+SERVICE_IMPORT = "copygen.add_servicemessage"  # import messages (command, API)
 
 
 def allowed(user, *perms):

@@ -437,17 +437,26 @@ def summarise(reasons, most=3):
     return text + ("; ..." if len(counts) > most else "")
 
 
-def process_pending(worker_id=None, max_batches=None):
-    """Claim and process batches until nothing is pending. Returns the number of requests completed."""
+def drain(claim, process, worker_id=None, max_batches=None):
+    """Claim and process batches until nothing is pending (``claim(worker_id)``, ``process(claimed, worker_id)``).
+
+    Every kind of durable work (copy requests, banner campaigns, customer messages) is drained the same way.
+    Returns the sum of what ``process`` returned.
+    """
     worker_id = worker_id or new_worker_id()
     done = batches = 0
     while max_batches is None or batches < max_batches:
-        claimed = claim_batch(worker_id)
+        claimed = claim(worker_id)
         if not claimed:
             break
-        done += process_claimed(claimed, worker_id)
+        done += process(claimed, worker_id)
         batches += 1
     return done
+
+
+def process_pending(worker_id=None, max_batches=None):
+    """Claim and process batches of requests until none is pending. Returns the number completed."""
+    return drain(claim_batch, process_claimed, worker_id, max_batches)
 
 
 def sweep(now=None):

@@ -3,7 +3,8 @@
 Each simulated visitor is a fresh browser (its own visitor cookie) that opens a product page through the store's
 own views and template tag, so serving, sticky choices and impression events run as for a person. The shopper's
 hidden taste decides whether they buy: they convert ``lift`` times more often when the copy they were shown
-mentions the product's key benefit (``key_benefit``: its material, or another descriptive attribute). A buyer adds the product to
+mentions the product's key benefit (``key_benefit``: one of its attribute values that some of its copies
+mention and others do not). A buyer adds the product to
 the basket through the basket view and the order is placed server-side with Oscar's OrderCreator, as checkout
 would place it, so the reward comes from a real order. Nothing in serving or tuning knows the taste.
 """
@@ -30,18 +31,27 @@ Product = get_model("catalogue", "Product")
 _SERVED = re.compile(r'<div class="copygen-description">(.*?)</div>', re.S)
 
 
-def key_benefit(product):
-    """The hidden taste's cue: the product's material when it has one, else its first descriptive attribute (not
-    the brand, not a yes/no or a number), lower-cased; "" when it has none."""
-    attributes = [a for a in product_facts(product).attributes
-                  if a.code != "brand" and a.type in ("text", "option") and str(a.value).lower() not in ("yes", "no")]
-    chosen = next((a for a in attributes if a.code == "material"), attributes[0] if attributes else None)
-    return chosen.as_text().lower() if chosen else ""
+def _descriptive(product):
+    return [a.as_text().lower() for a in product_facts(product).attributes
+            if a.code != "brand" and a.type in ("text", "option") and str(a.value).lower() not in ("yes", "no")]
 
 
-def tasteful(product, html):
-    benefit = key_benefit(product)
-    return bool(benefit) and benefit in plain_text(html).lower()
+def key_benefit(product, texts=()):
+    """The hidden taste's cue: of the product's descriptive attributes (not the brand, not a yes/no or a number),
+    the one the fewest of ``texts`` (the copy it can be shown with) mention, as long as at least one does, so
+    the taste tells the copies apart; without texts, its material or first descriptive attribute."""
+    values = _descriptive(product)
+    texts = [plain_text(text).lower() for text in texts]
+    splitting = [(sum(value in text for text in texts), value) for value in values]
+    splitting = [(n, value) for n, value in splitting if 0 < n < len(texts)]
+    if splitting:
+        return min(splitting)[1]
+    material = next((a.as_text().lower() for a in product_facts(product).attributes if a.code == "material"), "")
+    return material or (values[0] if values else "")
+
+
+def tasteful(cue, html):
+    return bool(cue) and cue in plain_text(html).lower()
 
 
 @dataclass
@@ -60,8 +70,9 @@ class RoundResult:
         return self.tasteful_views / self.visits if self.visits else 0.0
 
 
-def visit_round(products, visits, *, base_rate, lift, rng, host="testserver"):
+def visit_round(products, cues, visits, *, base_rate, lift, rng):
     """``visits`` new visitors, each opening one of ``products`` (uniformly) and maybe buying it."""
+    host = next((h.lstrip(".") for h in settings.ALLOWED_HOSTS if h and h != "*"), "localhost")
 
     result = RoundResult()
     for _ in range(visits):
@@ -71,7 +82,7 @@ def visit_round(products, visits, *, base_rate, lift, rng, host="testserver"):
         if page.status_code != 200:
             raise RuntimeError(f"product page {product.get_absolute_url()} answered {page.status_code}")
         served = _SERVED.search(page.content.decode())
-        liked = served is not None and tasteful(product, served.group(1))
+        liked = served is not None and tasteful(cues[product.pk], served.group(1))
         result.visits += 1
         result.tasteful_views += liked
         if rng.random() < base_rate * (lift if liked else 1.0):
@@ -100,15 +111,21 @@ def simulate(products, *, rounds, visits, base_rate=0.1, lift=3.0, seed=0, log=p
     from datetime import timedelta
 
     from . import app_settings
+    from .serving.arms import build
     from .serving.rewards import flush_and_attribute
     from .tuning.policy import tune_policy
 
     # Thousands of simulated orders must not sell the demo out: stock-outs would end the experiment, not taste.
     StockRecord.objects.filter(product__in=products).update(num_in_stock=F("num_in_stock") + 10 * rounds * visits)
+    cues = {product.pk: key_benefit(product, [arm["html"] for segment in ("new", "returning")
+                                              for arm in build(product, "description", segment)["arms"]])
+            for product in products}
+    for product in products:
+        log(f"{product.get_title()}: shoppers prefer copy that mentions {cues[product.pk]!r}")
     rng = random.Random(seed)
     results, clock = [], timezone.now()
     for number in range(1, rounds + 1):
-        result = visit_round(products, visits, base_rate=base_rate, lift=lift, rng=rng)
+        result = visit_round(products, cues, visits, base_rate=base_rate, lift=lift, rng=rng)
         flush_and_attribute()
         clock += timedelta(hours=app_settings.COPYGEN_ATTRIBUTION_HOURS + 1)
         tune_policy(now=clock)

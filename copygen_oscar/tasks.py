@@ -5,6 +5,7 @@ import logging
 from celery import shared_task
 
 from . import requests
+from .tuning import tasks as tuning_tasks  # noqa: F401  (registers copygen.tune_generator)
 
 logger = logging.getLogger(__name__)
 

@@ -180,6 +180,8 @@ OSCAR_DASHBOARD_NAVIGATION = OSCAR_DASHBOARD_NAVIGATION + [  # noqa: F405
         {"label": "Experiments", "url_name": "copygen_dashboard:copygen-experiments"},
         {"label": "Audit log", "url_name": "copygen_dashboard:copygen-audit"},
         {"label": "Models", "url_name": "copygen_dashboard:copygen-models"},
+        {"label": "Service replies", "url_name": "copygen_dashboard:copygen-service"},
+        {"label": "Banner campaigns", "url_name": "copygen_dashboard:copygen-campaigns"},
     ]},
 ]
 
@@ -194,6 +196,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_RATES": {"copygen_generate": os.environ.get("COPYGEN_API_GENERATE_RATE", "60/minute")},
 }
+# Public contact forms: messages per client address per window (count, seconds).
+COPYGEN_SERVICE_FORM_RATE = (int(os.environ.get("COPYGEN_SERVICE_FORM_RATE", "5")), 600)
 SPECTACULAR_SETTINGS = {
     "TITLE": "copygen-oscar API",
     "VERSION": "1",
@@ -241,14 +245,23 @@ COPYGEN_MODEL_PATH = os.environ.get("COPYGEN_MODEL_PATH") or None
 COPYGEN_SWEEP_INTERVAL = float(os.environ.get("COPYGEN_SWEEP_INTERVAL", "15"))
 COPYGEN_STALE_PENDING_SECONDS = float(os.environ.get("COPYGEN_STALE_PENDING_SECONDS", "20"))
 COPYGEN_BRAND_NAME = "Copygen demo store"
+# Store policy that customer-service replies may state (copygen_oscar.service.context).
+COPYGEN_SERVICE_RETURNS_DAYS = 30
+COPYGEN_SERVICE_SHIPPING_TIMES = {"Free shipping": "3-5 working days", "*": "3-5 working days"}
 # The demo model is tiny: it needs many tries to write a few true descriptions, which batching makes cheap.
 COPYGEN_CANDIDATES_PER_VARIANT = int(os.environ.get("COPYGEN_CANDIDATES_PER_VARIANT", "8"))
 COPYGEN_SEED = int(os.environ["COPYGEN_SEED"]) if os.environ.get("COPYGEN_SEED") else None
 COPYGEN_FLUSH_INTERVAL = float(os.environ.get("COPYGEN_FLUSH_INTERVAL", "10"))
 COPYGEN_TUNE_INTERVAL = float(os.environ.get("COPYGEN_TUNE_INTERVAL", "300"))
 COPYGEN_ATTRIBUTION_HOURS = float(os.environ.get("COPYGEN_ATTRIBUTION_HOURS", "72"))
+# Generator tunes (KTO on the demo's conversions) are written here as candidate versions.
+COPYGEN_TUNED_MODELS_DIR = VAR_DIR / "models"
 CELERY_BEAT_SCHEDULE = beat_schedule(COPYGEN_SWEEP_INTERVAL, "copygen_cpu", COPYGEN_FLUSH_INTERVAL,
                                      COPYGEN_TUNE_INTERVAL)
+# Banner campaigns: recover stale generation claims and re-send lost render work (copygen_oscar.banners.tasks).
+# Banner brand: colours of the rendered campaign banners and the logo drawn on them.
+COPYGEN_BANNER_COLOURS = {"background": "#1f3a5f", "text": "#ffffff", "accent": "#f2b33d", "accent_text": "#111111"}
+COPYGEN_BANNER_LOGO = BASE_DIR / "shop_demo" / "banner-logo.png"
 # The schedule lives in the database (django-celery-beat): staff change or pause it in the admin.
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 

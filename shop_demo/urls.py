@@ -10,6 +10,10 @@ urlpatterns = [
     # copygen's dashboard pages, under Oscar's dashboard prefix.
     path("dashboard/copygen/", apps.get_app_config("copygen_dashboard").urls),
     path("api/copygen/", include("copygen_oscar.api.urls")),
+    # copygen's storefront banner clicks (counted, then redirected to the campaign's page).
+    path("copygen/", include("copygen_oscar.banners.urls")),
+    # Customer-service contact forms (copygen_oscar.service), before Oscar's catch-all.
+    path("contact/", include("copygen_oscar.service.urls")),
     path("", include(apps.get_app_config("oscar").urls[0])),
 ]
 urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -50,4 +50,4 @@ def test_the_package_installs_with_its_templates_and_migrations(tmp_path):
     assert not any(name.startswith(("shop_demo/", "tests/")) for name in names)
     metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("METADATA"))).decode()
     assert "Requires-Dist: django-oscar[sorl-thumbnail]" in metadata
-    assert "Provides-Extra: gpu" in metadata and "Provides-Extra: tuning" in metadata
+    assert "Provides-Extra: gpu" in metadata and "Requires-Dist: trl" in metadata

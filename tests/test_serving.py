@@ -1,7 +1,6 @@
 """The closed loop on the store: serve a variant, log the decision, reward it from a real order, tune, export."""
 
 import io
-import shutil
 from datetime import timedelta
 from decimal import Decimal as D
 

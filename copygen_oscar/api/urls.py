@@ -3,7 +3,8 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import campaigns, views
+from . import service as service_api
 
 app_name = "copygen_api"
 
@@ -15,6 +16,10 @@ router.register("publications", views.PublicationViewSet, basename="publication"
 router.register("requests", views.GenerationRequestViewSet, basename="request")
 router.register("jobs", views.BulkJobViewSet, basename="job")
 router.register("models", views.ModelVersionViewSet, basename="model")
+router.register("service-messages", service_api.ServiceMessageViewSet, basename="service-message")
+router.register("service-drafts", service_api.ServiceDraftViewSet, basename="service-draft")
+router.register("campaigns", campaigns.CampaignViewSet, basename="campaign")
+router.register("banners", campaigns.BannerViewSet, basename="banner")
 
 urlpatterns = [
     path("schema/", views.SchemaView.as_view(), name="schema"),

@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import app_settings
+from ..weights import save_npz
 
 logger = logging.getLogger(__name__)
 
@@ -124,16 +125,7 @@ class Discriminator:
 
     def save(self, model_path):
         """Write ``<model_path>/discriminator.npz`` atomically (a reader never sees half a file). Returns the path."""
-        target = _file(model_path)
-        staging = target.with_name(f".{FILENAME}.{os.getpid()}.tmp")
-        try:
-            with open(staging, "wb") as fh:
-                np.savez(fh, weights=self.weights, bias=np.array([self.bias]),
-                         meta=np.array(json.dumps(self.meta, sort_keys=True)))
-            os.replace(staging, target)
-        finally:
-            staging.unlink(missing_ok=True)
-        return target
+        return save_npz(_file(model_path), self.meta, weights=self.weights, bias=np.array([self.bias]))
 
     @classmethod
     def load(cls, file):

@@ -50,7 +50,7 @@ def _with_lora(model, config):
     try:
         from peft import LoraConfig, get_peft_model
     except ImportError as exc:
-        raise TrainingError("LoRA needs peft: pip install 'copygen-oscar[lora]'") from exc
+        raise TrainingError("LoRA needs peft (a dependency of copygen-oscar): pip install peft") from exc
     targets = config.lora_target_modules or "all-linear"
     # GPT-2 keeps its projections in Conv1D layers, whose weights are stored transposed.
     fan_in_fan_out = model.config.model_type == "gpt2"

@@ -47,7 +47,6 @@ import time
 import zipfile
 from collections import defaultdict
 from datetime import datetime, timezone
-from pathlib import Path
 
 import numpy as np
 from django.conf import settings
@@ -55,6 +54,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
 from ..training.discriminator import Encoder
+from ..weights import save_npz
 
 DEFAULT = "copygen_oscar.tuning.reward_model.MiniLMRewardModel"
 FORMAT = 1
@@ -540,16 +540,7 @@ class MiniLMRewardModel(RewardModel):
         """Write the model to the file ``path`` atomically (a reader never sees half a file). Returns the path."""
         if self.weights is None:
             raise RewardModelError("This reward model is not fitted: nothing to save")
-        target = Path(os.fspath(path))
-        staging = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        try:
-            with open(staging, "wb") as fh:
-                np.savez(fh, weights=self.weights, bias=np.array([self.bias]),
-                         meta=np.array(json.dumps(self.meta, sort_keys=True)))
-            os.replace(staging, target)
-        finally:
-            staging.unlink(missing_ok=True)
-        return target
+        return save_npz(path, self.meta, weights=self.weights, bias=np.array([self.bias]))
 
     @classmethod
     def load(cls, path):

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count, Q
 from oscar.core.loading import get_model
 
-from copygen_oscar.simulation import key_benefit, simulate
+from copygen_oscar.simulation import simulate
 
 CopyVariant = get_model("copygen", "CopyVariant")
 GenerationRequest = get_model("copygen", "GenerationRequest")
@@ -35,8 +35,6 @@ class Command(BaseCommand):
         if not products:
             raise CommandError("No product has two approved descriptions: approve some in the dashboard, or run "
                                "with --prepare.")
-        for product in products:
-            self.stdout.write(f"{product.get_title()}: key benefit {key_benefit(product)!r}")
         simulate(products, rounds=options["rounds"], visits=options["visits"], base_rate=options["base_rate"],
                  lift=options["lift"], seed=options["seed"], log=self.stdout.write)
         self.stdout.write("See Dashboard -> Copy -> Experiments.")
