@@ -38,7 +38,7 @@ class GenerationRequestAdmin(admin.ModelAdmin):
     list_display = ("pk", "product", "kind", "source", "status", "attempts", "job", "created_at", "reason")
     list_filter = ("status", "kind", "source")
     raw_id_fields = ("product", "created_by", "job")
-    readonly_fields = ("claimed_by", "lease_expires_at", "attempts", "facts_hash", "finished_at")
+    readonly_fields = ("status", "claimed_by", "lease_expires_at", "attempts", "facts_hash", "finished_at")
 
 
 @admin.register(CopyVariant)
@@ -46,7 +46,9 @@ class CopyVariantAdmin(admin.ModelAdmin):
     list_display = ("pk", "product", "kind", "status", "human_edited", "model_version", "created_at")
     list_filter = ("status", "kind", "human_edited")
     raw_id_fields = ("product", "request", "edited_by")
-    readonly_fields = ("prompt", "facts_hash", "scores", "guard", "model_version")
+    # Status and words change only through review and publishing (rights, guard, audit): the dashboard or the API.
+    readonly_fields = ("status", "body", "fields", "human_edited", "edited_by", "prompt", "facts_hash", "scores",
+                       "guard", "model_version")
 
 
 @admin.register(ModelVersion)

@@ -66,12 +66,12 @@ def test_a_visitor_sees_one_sticky_sanitised_choice_and_it_is_logged_once(client
     for _ in range(3):
         assert page_copy(client, product)[0] == first  # sticky: the same decision, not a new impression
     assert client.cookies["copygen_seen"].value.startswith(f"{product.pk}.description.new.")
-    assert events.flush() == {"impressions": 1, "basket": 0, "orders": []}
+    assert events.flush() == {"impressions": 1, "basket": 0, "orders": [], "read": 1}
     decision = Impression.objects.get()
     assert decision.arms.keys() == {OWN, str(variants[0].pk), str(variants[1].pk)}
     assert decision.probability == pytest.approx(1 / 3, abs=0.05)  # no evidence yet: even shares
     assert decision.segment == "new" and decision.reward is None
-    assert events.flush() == {"impressions": 0, "basket": 0, "orders": []}  # flushed events are gone from the buffer
+    assert events.flush() == {"impressions": 0, "basket": 0, "orders": [], "read": 0}  # flushed events are gone from the buffer
 
     client.cookies.clear()  # another visitor: a decision of their own
     page_copy(client, product)
@@ -174,7 +174,7 @@ def test_events_for_deleted_products_and_variants_are_kept_unlinked(client):
                  "variant": variant.pk, "arm": str(variant.pk), "probability": 0.5, "arms": {str(variant.pk): 0.5}})
     events.emit({"type": "impression", "broken": True})
     variant.delete()
-    assert events.flush() == {"impressions": 1, "basket": 0, "orders": []}
+    assert events.flush() == {"impressions": 1, "basket": 0, "orders": [], "read": 2}
     assert Impression.objects.get().variant is None
 
 
@@ -217,3 +217,32 @@ def test_choices_in_the_cookie_expire_with_the_window_and_ignore_garbage(setting
     assert len(choices.entries) == 1 and not choices.changed
     choices.set((9, "seo", ""), "own")
     assert choices.changed and choices.serialise() == f"7.description.new.12.{now}|9.seo..own.{now}"
+
+
+def test_signing_in_at_checkout_keeps_the_visitor_tied_to_the_order(client, rf):
+    """Oscar merges the anonymous basket into the customer's at sign-in: the order's basket is one no basket event
+    named; the checkout's own request ties the visitor to it."""
+    from oscar.apps.checkout.signals import post_checkout
+    from oscar.test.factories import create_basket
+
+    product, _ = scarf()
+    page_copy(client, product)
+    visitor = client.cookies["copygen_visitor"].value.split(".")[0]
+    merged = create_basket(empty=True)
+    merged.add_product(product, 1)
+    order = create_order(basket=merged)
+    request = rf.get("/checkout/thank-you/")
+    request.copygen_visitor = visitor
+    post_checkout.send(sender=None, order=order, user=None, request=request, response=None)
+    assert flush_and_attribute(batch=1) == 0  # the order event is only sent on commit; the scan attributes it
+    assert attribute(order) == 1
+    assert Impression.objects.get(product=product).reward == Impression.CONVERTED
+
+
+def test_a_backlog_is_flushed_whole_before_orders_are_attributed(client):
+    product, _ = scarf()
+    for _ in range(5):
+        client.cookies.clear()
+        page_copy(client, product)
+    assert flush_and_attribute(batch=2) == 0
+    assert Impression.objects.count() == 5 and len(events.get_buffer()) == 0

@@ -17,6 +17,7 @@ CopyVariant = get_model("copygen", "CopyVariant")
 GenerationRequest = get_model("copygen", "GenerationRequest")
 Publication = get_model("copygen", "Publication")
 Category = get_model("catalogue", "Category")
+Product = get_model("catalogue", "Product")
 
 pytestmark = pytest.mark.django_db
 
@@ -98,6 +99,10 @@ def test_an_edit_is_parsed_guarded_sanitised_and_marked(editor):
     assert "<script>" not in draft.body and "titanium" in draft.body
     assert draft.guard["passed"] is False and draft.guard["edited"]  # the reviewer sees the unsupported claim
     assert AuditEvent.objects.get(action="edit").details["guard_passed"] is False
+    approve(draft, editor)
+    edit(draft, "A warm scarf, knitted by hand, that keeps you warm on the coldest of winter walks.", editor)
+    draft.refresh_from_db()
+    assert draft.status == CopyVariant.DRAFT  # approved words changed: back to review before shoppers see them
     draft.status = CopyVariant.LIVE
     draft.save()
     with pytest.raises(WorkflowError, match="only drafts and approved"):
@@ -114,6 +119,15 @@ def test_machine_owned_copy_is_empty_or_copygens_own(editor):
     product.description = "<p>The owner rewrote it.</p>"
     product.save()
     assert not machine_owned(product, "description")
+
+    # Put back by a revert to the original, a person's words are theirs again: no rule may replace them.
+    owned = create_product(title="Owner Scarf")
+    owned.description = "<p>The owner's words.</p>"
+    owned.save()
+    publish(variant(owned, status=CopyVariant.APPROVED), editor)
+    assert machine_owned(Product.objects.get(pk=owned.pk), "description")
+    revert(owned, "description", None, editor)
+    assert not machine_owned(Product.objects.get(pk=owned.pk), "description")
 
 
 def test_rules_per_product_class_decide_what_a_save_asks_for():

@@ -14,5 +14,6 @@ BannerCampaign = get_model("copygen", "BannerCampaign")
 class BannerClickView(View):
     def get(self, request, campaign, variant):
         campaign = get_object_or_404(BannerCampaign, pk=campaign)
-        serving.count_click(getattr(request, "copygen_visitor", None), campaign.pk, variant)
+        if getattr(request, "copygen_known_visitor", False):  # a browser that was shown the banner, not a bot's hit
+            serving.count_click(request.copygen_visitor, campaign.pk, variant)
         return HttpResponseRedirect(serving.landing_url(campaign))

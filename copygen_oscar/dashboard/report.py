@@ -21,8 +21,9 @@ Impression = get_model("copygen", "Impression")
 Product = get_model("catalogue", "Product")
 
 
-def experiments(product_id=None):
-    """``[{"product", "kind", "arms": [...], "decisions", "conversions", "rate", "uplift"}]``, busiest first."""
+def experiments(product_id=None, limit=100):
+    """``[{"product", "kind", "arms": [...], "decisions", "conversions", "rate", "uplift"}]``, the ``limit``
+    busiest first (the posterior figures cost Monte Carlo draws: only for what the page shows)."""
     rows = Impression.objects.filter(product__isnull=False)
     if product_id is not None:
         rows = rows.filter(product_id=product_id)
@@ -31,6 +32,8 @@ def experiments(product_id=None):
     grouped = defaultdict(list)
     for row in rows:
         grouped[row["product_id"], row["kind"]].append(row)
+    busiest = sorted(grouped, key=lambda key: sum(r["shown"] for r in grouped[key]), reverse=True)[:limit]
+    grouped = {key: grouped[key] for key in busiest}
     products = Product.objects.in_bulk({product_id for product_id, _ in grouped})
     variants = CopyVariant.objects.in_bulk([int(r["arm"]) for rs in grouped.values() for r in rs if r["arm"] != OWN])
     report = []

@@ -30,6 +30,7 @@ AuditEvent = get_model("copygen", "AuditEvent")
 BulkJob = get_model("copygen", "BulkJob")
 CopyVariant = get_model("copygen", "CopyVariant")
 GenerationRequest = get_model("copygen", "GenerationRequest")
+Impression = get_model("copygen", "Impression")
 ModelVersion = get_model("copygen", "ModelVersion")
 Publication = get_model("copygen", "Publication")
 Product = get_model("catalogue", "Product")
@@ -313,13 +314,17 @@ class ExperimentsView(TemplateView):
         ctx = super().get_context_data(**kwargs)
         product = self.request.GET.get("product", "")
         report = experiments(int(product) if product.isdigit() else None)
-        decided = sum(e["decisions"] for e in report)
-        converted = sum(e["conversions"] for e in report)
+        logged = Impression.objects.filter(product__isnull=False)
+        if product.isdigit():
+            logged = logged.filter(product_id=int(product))
+        totals = logged.aggregate(shown=Count("pk"), decided=Count("pk", filter=Q(reward__isnull=False)),
+                                  converted=Count("pk", filter=Q(reward=1)))
+        decided, converted = totals["decided"], totals["converted"]
         with_own = [e for e in report if e["uplift"] is not None]
         ctx["overall_chart"] = overall_chart(report)
         ctx.update(
-            experiments=report[:100], decided=decided, converted=converted,
-            rate=converted / decided if decided else None, shown=sum(e["shown"] for e in report),
+            experiments=report, decided=decided, converted=converted,
+            rate=converted / decided if decided else None, shown=totals["shown"],
             mean_uplift=sum(e["uplift"] for e in with_own) / len(with_own) if with_own else None,
             events_lost=counter(LOST), product_filter=product,
         )

@@ -103,17 +103,25 @@ class FileBuffer(EventBuffer):
             if not self.path.exists():
                 return []
             os.replace(self.path, self.taken)
-        lines = [line for line in self.taken.read_bytes().splitlines() if line.strip()]
-        return [json.loads(line) for line in lines[:limit]]
+        events = []
+        for line in [line for line in self.taken.read_bytes().splitlines() if line.strip()][:limit]:
+            try:
+                events.append(json.loads(line))
+            except ValueError:  # a line torn by a crash: the others still count
+                logger.warning("copygen: unreadable event line dropped: %r", line[:200])
+                events.append({"type": "unreadable"})
+        return events
 
     def ack(self, n):
         if not self.taken.exists():
             return
         lines = [line for line in self.taken.read_bytes().splitlines() if line.strip()][n:]
-        if lines:
-            self.taken.write_bytes(b"\n".join(lines) + b"\n")
-        else:
+        if not lines:
             self.taken.unlink()
+            return
+        staging = self.taken.with_suffix(".staging")
+        staging.write_bytes(b"\n".join(lines) + b"\n")
+        os.replace(staging, self.taken)  # a crash leaves the old file or the new one, never half of one
 
     @contextlib.contextmanager
     def exclusive(self):
@@ -196,7 +204,7 @@ def flush(limit=5000):
             Impression.objects.bulk_create(impressions, ignore_conflicts=True, batch_size=1000)
             BasketEvent.objects.bulk_create(basket, ignore_conflicts=True, batch_size=1000)
         buffer.ack(len(events))
-    return {"impressions": len(impressions), "basket": len(basket), "orders": orders}
+    return {"impressions": len(impressions), "basket": len(basket), "orders": orders, "read": len(events)}
 
 
 def _clear_missing(impressions, basket):

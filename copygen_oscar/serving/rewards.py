@@ -24,15 +24,23 @@ Order = get_model("order", "Order")
 # Web servers' clocks may run a little ahead of the database's: a decision logged this much after the order
 # still counts as seen before it.
 CLOCK_SKEW = timedelta(minutes=2)
+# The scan for orders whose event was lost leaves the newest ones to the flush that is about to see them.
+RECENT = timedelta(minutes=10)
 
 
 def window():
     return timedelta(hours=app_settings.COPYGEN_ATTRIBUTION_HOURS)
 
 
-def flush_and_attribute():
-    """Store buffered events, then attribute the orders among them. Returns the decisions rewarded."""
-    orders = flush()["orders"]
+def flush_and_attribute(batch=5000):
+    """Store every buffered event, a batch at a time, then attribute the orders among them. Returns the decisions
+    rewarded. The whole backlog is stored first, so an order never meets a buffer still holding its visits."""
+    orders = []
+    while True:
+        flushed = flush(batch)
+        orders += flushed["orders"]
+        if flushed["read"] < batch:
+            break
     return sum(attribute(order) for order in Order.objects.filter(pk__in=orders).order_by("pk"))
 
 
@@ -73,7 +81,9 @@ def attribute_recent():
     """Attribute every order of the last window that no flush attributed (its event lost in a buffer outage)."""
     now = timezone.now()
     seen = AttributedOrder.objects.values("order_id")
-    orders = Order.objects.filter(date_placed__gte=now - window() - CLOCK_SKEW).exclude(pk__in=seen)
+    # Orders of the last minutes may still have their own event on its way through the buffer: those wait.
+    orders = Order.objects.filter(date_placed__gte=now - window() - CLOCK_SKEW,
+                                  date_placed__lt=now - RECENT).exclude(pk__in=seen)
     return sum(attribute(order) for order in orders.order_by("pk"))
 
 

@@ -36,7 +36,7 @@ def serve(request, product, kind="description"):
     visitor, choices = getattr(request, "copygen_visitor", None), getattr(request, "copygen_choices", None)
     if product.is_child:
         product = product.parent
-    if not visitor or choices is None or not app_settings.COPYGEN_SERVING:
+    if not visitor or choices is None or not app_settings.COPYGEN_SERVING or getattr(request, "copygen_down", False):
         return Served(arm_tables.own_copy(product, kind))
     try:
         segment = segment_for(request)
@@ -60,4 +60,5 @@ def serve(request, product, kind="description"):
         return Served(arm["html"], arm["arm"], arm["p"])
     except Exception:  # noqa: BLE001  (the cache or buffer is down: the product's own copy still shows)
         logger.warning("copygen: serving fell back to the product's own copy", exc_info=True)
+        request.copygen_down = True  # the rest of this page does not wait on the same timeout again
         return Served(arm_tables.own_copy(product, kind))

@@ -14,7 +14,7 @@ from .. import app_settings
 
 COOKIE = "copygen_visitor"
 CHOICES_COOKIE = "copygen_seen"
-MAX_CHOICES = 60  # the newest choices kept: about 1.5 kB of cookie
+MAX_CHOICES = 100  # the newest choices kept (listing pages add one per product): about 3 kB of cookie
 _CHOICE = re.compile(r"^(\d+)\.([a-z_]+)\.([a-z_]*)\.(own|\d+)\.(\d+)$")
 RETURNING_AFTER = 30 * 60  # seconds: a visit is over after half an hour, as web analytics count it
 
@@ -26,6 +26,7 @@ class VisitorMiddleware:
     def __call__(self, request):
         visitor, first_seen = _parse(request.COOKIES.get(COOKIE, ""))
         known = visitor is not None
+        request.copygen_known_visitor = known  # came with the cookie: a browser that keeps it, not a bot's first hit
         request.copygen_visitor = visitor if known else uuid.uuid4().hex
         request.copygen_returning = known and time.time() - first_seen > RETURNING_AFTER
         request.copygen_choices = Choices(request.COOKIES.get(CHOICES_COOKIE, ""))

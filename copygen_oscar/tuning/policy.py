@@ -25,8 +25,8 @@ Product = get_model("catalogue", "Product")
 
 def experiments():
     """(product id, kind) pairs with something to serve or something logged."""
-    served = CopyVariant.objects.filter(status__in=SERVED).values_list("product_id", "kind")
-    logged = Impression.objects.filter(product__isnull=False).values_list("product_id", "kind")
+    served = CopyVariant.objects.filter(status__in=SERVED).values_list("product_id", "kind").distinct()
+    logged = Impression.objects.filter(product__isnull=False).values_list("product_id", "kind").distinct()
     return sorted(set(served) | set(logged))
 
 
@@ -82,8 +82,9 @@ def tune_policy(now=None):
     now = now or timezone.now()
     report = {"closed": close_windows(now), "retired": [], "challengers": [], "tables": 0}
     segments = ("", *app_settings.COPYGEN_SEGMENTS)
-    products = Product.objects.in_bulk({product_id for product_id, _ in experiments()})
-    for product_id, kind in experiments():
+    pairs = experiments()
+    products = Product.objects.in_bulk({product_id for product_id, _ in pairs})
+    for product_id, kind in pairs:
         product = products.get(product_id)
         if product is None:
             continue

@@ -27,7 +27,8 @@ def machine_owned(product, kind):
     if not any(value.strip() for value in values.values()):
         return True
     last = Publication.objects.filter(product=product, kind=kind).order_by("-published_at", "-pk").first()
-    return last is not None and last.after == values and not _edited_by_hand(last)
+    # A revert to the original (no variant) put a person's words back: those are not the machine's to replace.
+    return last is not None and last.variant_id is not None and last.after == values and not _edited_by_hand(last)
 
 
 def _edited_by_hand(publication):
@@ -35,8 +36,13 @@ def _edited_by_hand(publication):
 
 
 def _write(product, kind, values, variant, user, source):
-    """Write ``values`` into the product's fields, remember the old ones, and make ``variant`` the live one."""
+    """Write ``values`` into the product's fields, remember the old ones, and make ``variant`` the live one.
+
+    A rule writes only while the locked row's fields are still the machine's: a person saving in between wins.
+    """
     product = Product.objects.select_for_update().get(pk=product.pk)
+    if source == Publication.RULE and not machine_owned(product, kind):
+        raise WorkflowError("The product's copy changed by hand meanwhile; nothing published.")
     before = current_values(product, kind)
     for field, value in values.items():
         setattr(product, field, value)
@@ -86,11 +92,12 @@ def auto_publish(request):
                 .select_related("product", "model_version").order_by("index").first())
         if best is None or not best.guard.get("passed") or not machine_owned(best.product, best.kind):
             return None
-        best.status = CopyVariant.APPROVED
-        best.save(update_fields=["status", "updated_at"])
         kind = get_kind(best.kind)
-        publication = _write(best.product, best.kind, kind.oscar_values(best.body, best.fields), best, None,
-                             Publication.RULE)
+        try:
+            publication = _write(best.product, best.kind, kind.oscar_values(best.body, best.fields), best, None,
+                                 Publication.RULE)
+        except WorkflowError:
+            return None
         record("publish", channel="rule", variant=best, fields=sorted(publication.after),
                publication=publication.pk, rule=rule.pk)
     return publication

@@ -74,7 +74,9 @@ def edit(variant, text, user, channel="staff"):
         variant.body, variant.fields = parsed.body, parsed.fields
         variant.guard = {**verdict.as_dict(), "edited": True}
         variant.human_edited, variant.edited_by = True, user if user and user.is_authenticated else None
-        variant.save(update_fields=["body", "fields", "guard", "human_edited", "edited_by", "updated_at"])
+        # Approved copy is served to shoppers: changed words go back to review, and start a new record there.
+        variant.status = CopyVariant.DRAFT
+        variant.save(update_fields=["body", "fields", "guard", "human_edited", "edited_by", "status", "updated_at"])
         record("edit", actor=user, channel=channel, variant=variant, before=before, after=variant.body,
                guard_passed=verdict.passed)
     return variant
