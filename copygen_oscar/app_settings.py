@@ -151,6 +151,9 @@ DEFAULTS = {
     "COPYGEN_SERVICE_QUEUE": None,
     # Messages per sender IP address per window on the public forms: (count, seconds).
     "COPYGEN_SERVICE_FORM_RATE": (5, 600),
+    # Behind a proxy, the request header holding the client's address for the form's rate limit (e.g.
+    # "HTTP_X_REAL_IP", or "HTTP_X_FORWARDED_FOR": its last hop); None uses REMOTE_ADDR.
+    "COPYGEN_SERVICE_CLIENT_IP_HEADER": None,
     # Characters kept of a customer's message (longer ones are cut on a word boundary).
     "COPYGEN_SERVICE_MAX_MESSAGE": 4000,
     # Path of the intent classifier's weights (None: the file shipped in the package, trained on first use if absent).

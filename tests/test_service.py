@@ -404,3 +404,12 @@ def test_api_imports_lists_and_sends_with_rights_per_action(client, no_model):
     assert again.status_code == 400 and "already sent" in again.json()["detail"]
     pairs = client.get(reverse("copygen_api:service-draft-training-pairs"))
     assert pairs.status_code == 200 and len(b"".join(pairs.streaming_content).splitlines()) == 1
+
+
+def test_behind_a_proxy_the_rate_limit_counts_each_client_not_the_proxy(rf, settings):
+    from copygen_oscar.service.views import client_address
+
+    request = rf.get("/contact/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.9")
+    assert client_address(request) == "10.0.0.1"
+    settings.COPYGEN_SERVICE_CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+    assert client_address(request) == "203.0.113.9"  # the hop the proxy added, not one the client could forge

@@ -49,12 +49,12 @@ def subject_for(message):
 def send_draft(draft, user, text=None, channel="staff"):
     """E-mail the draft (or staff's edit of it) to the sender; record the decision and the masked training pair."""
     with transaction.atomic():
-        draft = ServiceDraft.objects.select_for_update().select_related("message").get(pk=draft.pk)
-        message = draft.message
+        draft = ServiceDraft.objects.select_for_update().get(pk=draft.pk)
+        message = ServiceMessage.objects.select_for_update().get(pk=draft.message_id)
         if draft.status != ServiceDraft.DRAFT:
             raise ServiceError(f"This draft is already {draft.get_status_display().lower()}.")
-        if message.status == ServiceMessage.ANSWERED:
-            raise ServiceError("This message has already been answered.")
+        if message.status != ServiceMessage.OPEN:  # answered, or closed by staff: nothing more goes out
+            raise ServiceError(f"This message is {message.get_status_display().lower()}: no reply is sent.")
         final = draft.text if text is None else clean_reply(text)
         edited = _normalise(final) != _normalise(draft.text)
         if edited:
@@ -89,6 +89,7 @@ def discard_draft(draft, user):
 def close_message(message):
     """No reply will be sent: the message leaves the queue (its drafts count as discarded)."""
     with transaction.atomic():
+        message = ServiceMessage.objects.select_for_update().get(pk=message.pk)  # a send may be racing us
         if message.status == ServiceMessage.ANSWERED:
             raise ServiceError("This message has already been answered.")
         message.drafts.filter(status=ServiceDraft.DRAFT).update(status=ServiceDraft.DISCARDED,

@@ -23,8 +23,20 @@ Order = get_model("order", "Order")
 ServiceMessage = get_model("copygen", "ServiceMessage")
 
 
+def client_address(request):
+    """The client's address: ``REMOTE_ADDR``, or behind a proxy the header it sets (``COPYGEN_SERVICE_CLIENT_IP_HEADER``,
+    e.g. "HTTP_X_REAL_IP"; with X-Forwarded-For the last hop, the one the proxy added), so one client cannot use up
+    every customer's allowance."""
+    header = app_settings.COPYGEN_SERVICE_CLIENT_IP_HEADER
+    if header:
+        value = request.META.get(header, "").split(",")[-1].strip()
+        if value:
+            return value
+    return request.META.get("REMOTE_ADDR", "")
+
+
 def client_key(request):
-    address = request.META.get("REMOTE_ADDR", "") or "unknown"
+    address = client_address(request) or "unknown"
     return "copygen:service:rate:" + hashlib.sha256(address.encode()).hexdigest()[:32]
 
 
