@@ -3,13 +3,15 @@
 import hashlib
 import json
 import logging
+from datetime import timedelta
 from pathlib import Path
 
 from celery import shared_task
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 from oscar.core.loading import get_model
 
 from .. import app_settings
@@ -17,6 +19,7 @@ from . import render as renderer
 from .facts import featured_product
 
 logger = logging.getLogger(__name__)
+RENDER_RESEND_AFTER = 60  # seconds a banner waits for its render before the sweep sends it again
 BannerVariant = get_model("copygen", "BannerVariant")
 RENDERER_VERSION = "1"
 
@@ -133,14 +136,22 @@ def enqueue_render(variant_ids):
 def render_banners(variant_ids, force=False):
     """Render the given banner variants (CPU queue)."""
     rendered = 0
-    for variant in BannerVariant.objects.filter(pk__in=variant_ids).select_related("campaign"):
+    for pk in variant_ids:
         try:
             with transaction.atomic():
+                # One renderer per banner: a duplicate message (the sweep re-sent it) skips a banner in progress,
+                # and finds it rendered afterwards (render_variant returns early on the same inputs).
+                locked = BannerVariant.objects.select_for_update(of=("self",))
+                if connection.features.has_select_for_update_skip_locked:
+                    locked = locked.select_for_update(skip_locked=True, of=("self",))
+                variant = locked.select_related("campaign").filter(pk=pk).first()
+                if variant is None:
+                    continue
                 render_variant(variant, force=force)
             rendered += 1
         except Exception:  # noqa: BLE001  (one variant's problem never stops the others)
-            logger.exception("copygen: rendering banner %s failed", variant.pk)
-            BannerVariant.objects.filter(pk=variant.pk).update(
+            logger.exception("copygen: rendering banner %s failed", pk)
+            BannerVariant.objects.filter(pk=pk).update(
                 render_status=BannerVariant.RENDER_FAILED, render_reason="Rendering failed unexpectedly; see logs.")
     return rendered
 
@@ -159,7 +170,9 @@ def sweep_banners():
     from .generation import sweep
 
     report = sweep()
-    pending = list(BannerVariant.objects.filter(render_status=BannerVariant.NOT_RENDERED)
+    # Only work that waited a while: a render queued a moment ago is not sent twice.
+    waited = timezone.now() - timedelta(seconds=RENDER_RESEND_AFTER)
+    pending = list(BannerVariant.objects.filter(render_status=BannerVariant.NOT_RENDERED, updated_at__lt=waited)
                    .values_list("pk", flat=True)[:200])
     if pending:
         enqueue_render(pending)
