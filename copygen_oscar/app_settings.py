@@ -158,6 +158,8 @@ DEFAULTS = {
     "COPYGEN_SERVICE_MAX_MESSAGE": 4000,
     # Path of the intent classifier's weights (None: the file shipped in the package, trained on first use if absent).
     "COPYGEN_SERVICE_INTENT_MODEL_PATH": None,
+    # Bearer token that may read /metrics/ (Prometheus) besides staff with the view right; "" means staff only.
+    "COPYGEN_METRICS_TOKEN": "",
 }
 
 

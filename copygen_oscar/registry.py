@@ -34,7 +34,7 @@ def check_model_folder(path):
     if not os.path.isfile(os.path.join(path, "config.json")):
         raise RegistryError(f"No model at {path} (config.json missing)")
     try:
-        config = AutoConfig.from_pretrained(path, local_files_only=True)
+        config = AutoConfig.from_pretrained(path, local_files_only=True)  # nosec B615  # local folder only
     except Exception as exc:  # noqa: BLE001  (any unreadable config is the folder's problem)
         raise RegistryError(f"Unreadable model config in {path}: {exc}") from exc
     if config.model_type not in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES:

@@ -8,12 +8,13 @@ wake-ups and hands back claims whose worker died (its lease ran out).
 import logging
 import os
 import socket
+import time
 import uuid
 from collections import Counter, defaultdict
 from datetime import timedelta
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from oscar.core.loading import get_model
 
@@ -23,6 +24,8 @@ from .backends.base import BackendError
 from .facts import EmptyFacts, product_facts
 from .guard import FactIndex, description_corpus, evaluate, store_vocabulary
 from .kinds import TONES, UnusableOutput, get_kind
+from .observability import (BATCH_MILLISECONDS, BATCHES, CANDIDATES, GENERATED_TOKENS, GUARD_FAILURES, add_counters,
+                            log_event)
 from .slots import UnfilledSlot, relexicalise
 from .training.discriminator import realism_scorer
 
@@ -203,11 +206,13 @@ def _generate_isolated(backend, prompts, n, max_new_tokens):
 def process_claimed(claimed, worker_id):
     """Generate copy for claimed requests in one batch per variant count. Returns the number completed."""
     backend = get_backend()
+    stats = {"started": time.perf_counter(), "tokens": getattr(backend, "generated_tokens", None), CANDIDATES: 0}
     try:
         info = backend.model_info()
     except BackendError as exc:
         for request in claimed:
             fail(request, worker_id, f"Model unavailable: {exc}")
+        _report_batch(claimed, worker_id, backend, stats, None, error=f"Model unavailable: {exc}")
         return 0
     model_version, _ = ModelVersion.objects.get_or_create(
         path=info.path, fingerprint=info.fingerprint, defaults={"name": info.name, "base_model": info.base_model}
@@ -245,6 +250,7 @@ def process_claimed(claimed, worker_id):
         renew_leases([request for request, *_ in group], worker_id)
         k = n * max(1, app_settings.COPYGEN_CANDIDATES_PER_VARIANT)
         max_new_tokens = min(group[0][1].max_new_tokens, app_settings.COPYGEN_MAX_NEW_TOKENS)
+        stats[CANDIDATES] += k * len(group)
         try:
             outputs = _generate_isolated(backend, [prompt for *_, prompt in group], k, max_new_tokens)
         except Exception as exc:  # noqa: BLE001  (the model itself is broken: every request says why)
@@ -276,7 +282,36 @@ def process_claimed(claimed, worker_id):
                        facts_hash=facts.hash, model_version=model_version):
                 done += 1
                 _after_generation(request)
+    _report_batch(claimed, worker_id, backend, stats, model_version)
     return done
+
+
+def _report_batch(claimed, worker_id, backend, stats, model_version, error=""):
+    """One structured log record per claimed batch, and its share of the worker counters. Never raises."""
+    try:
+        seconds = time.perf_counter() - stats["started"]
+        tokens = getattr(backend, "generated_tokens", None)
+        tokens = tokens - stats["tokens"] if tokens is not None and stats["tokens"] is not None else None
+        failed = Q(status=GenerationRequest.FAILED)
+        with transaction.atomic():  # a savepoint: a failure here leaves the caller's transaction usable
+            outcome = GenerationRequest.objects.filter(pk__in=[r.pk for r in claimed], claimed_by=worker_id).aggregate(
+                done=Count("pk", filter=Q(status=GenerationRequest.DONE)), failed=Count("pk", filter=failed),
+                guard_failures=Count("pk", filter=failed & Q(reason__startswith="All ",
+                                                             reason__contains=" candidates were rejected: ")),
+            )
+            add_counters(**{BATCHES: 1, BATCH_MILLISECONDS: round(seconds * 1000), GENERATED_TOKENS: tokens or 0,
+                            CANDIDATES: stats[CANDIDATES], GUARD_FAILURES: outcome["guard_failures"]})
+        log_event(
+            "copygen.batch", level=logging.WARNING if error else logging.INFO, worker=worker_id,
+            requests=len(claimed), request_ids=[r.pk for r in claimed],
+            kinds=dict(sorted(Counter(r.kind for r in claimed).items())), batch_limit=app_settings.COPYGEN_BATCH_SIZE,
+            candidates=stats[CANDIDATES], generated_tokens=tokens, seconds=round(seconds, 3),
+            tokens_per_second=round(tokens / seconds, 1) if tokens is not None and seconds > 0 else None,
+            model_version=model_version.pk if model_version else None,
+            model=model_version.name if model_version else None, **outcome, **({"error": error} if error else {}),
+        )
+    except Exception:  # noqa: BLE001  (observability must never fail the batch it reports)
+        logger.exception("copygen: could not record the statistics of a batch")
 
 
 def _after_generation(request):

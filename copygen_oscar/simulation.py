@@ -59,7 +59,7 @@ class RoundResult:
     visits: int = 0
     orders: int = 0
     tasteful_views: int = 0
-    per_product: dict = field(default_factory=dict)
+    placed: list = field(default_factory=list)
 
     @property
     def conversion_rate(self):
@@ -91,7 +91,7 @@ def visit_round(products, cues, visits, *, base_rate, lift, rng):
             basket_id = cookie.value.split(":")[0] if cookie else ""
             basket = Basket.objects.filter(pk=basket_id).first() if basket_id.isdigit() else None
             if basket is not None and basket.num_lines:
-                place_order(basket)
+                result.placed.append(place_order(basket))
                 result.orders += 1
     return result
 
@@ -112,7 +112,7 @@ def simulate(products, *, rounds, visits, base_rate=0.1, lift=3.0, seed=0, log=p
 
     from . import app_settings
     from .serving.arms import build
-    from .serving.rewards import flush_and_attribute
+    from .serving.rewards import attribute, flush_and_attribute
     from .tuning.policy import tune_policy
 
     # Thousands of simulated orders must not sell the demo out: stock-outs would end the experiment, not taste.
@@ -127,6 +127,10 @@ def simulate(products, *, rounds, visits, base_rate=0.1, lift=3.0, seed=0, log=p
     for number in range(1, rounds + 1):
         result = visit_round(products, cues, visits, base_rate=base_rate, lift=lift, rng=rng)
         flush_and_attribute()
+        # Each order's own event is sent when its transaction commits; inside a test's transaction that never
+        # happens, so the simulation attributes its orders itself (idempotent: an order counts once either way).
+        for order in result.placed:
+            attribute(order)
         clock += timedelta(hours=app_settings.COPYGEN_ATTRIBUTION_HOURS + 1)
         tune_policy(now=clock)
         results.append(result)

@@ -242,6 +242,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 COPYGEN_MODEL_PATH = os.environ.get("COPYGEN_MODEL_PATH") or None
+# A model served elsewhere (vLLM, TGI): COPYGEN_BACKEND=copygen_oscar.backends.openai.OpenAIBackend and its server.
+COPYGEN_BACKEND = os.environ.get("COPYGEN_BACKEND", "copygen_oscar.backends.transformers.TransformersBackend")
+COPYGEN_OPENAI_BASE_URL = os.environ.get("COPYGEN_OPENAI_BASE_URL", "http://127.0.0.1:8001/v1")
+COPYGEN_OPENAI_MODEL = os.environ.get("COPYGEN_OPENAI_MODEL", "")
+COPYGEN_OPENAI_API_KEY = os.environ.get("COPYGEN_OPENAI_API_KEY", "")
 COPYGEN_SWEEP_INTERVAL = float(os.environ.get("COPYGEN_SWEEP_INTERVAL", "15"))
 COPYGEN_STALE_PENDING_SECONDS = float(os.environ.get("COPYGEN_STALE_PENDING_SECONDS", "20"))
 COPYGEN_BRAND_NAME = "Copygen demo store"
@@ -254,6 +259,9 @@ COPYGEN_SEED = int(os.environ["COPYGEN_SEED"]) if os.environ.get("COPYGEN_SEED")
 COPYGEN_FLUSH_INTERVAL = float(os.environ.get("COPYGEN_FLUSH_INTERVAL", "10"))
 COPYGEN_TUNE_INTERVAL = float(os.environ.get("COPYGEN_TUNE_INTERVAL", "300"))
 COPYGEN_ATTRIBUTION_HOURS = float(os.environ.get("COPYGEN_ATTRIBUTION_HOURS", "72"))
+COPYGEN_SERVING = env_bool("COPYGEN_SERVING", True)
+# Prometheus scrapes /metrics/ with "Authorization: Bearer <token>" (empty: staff with the copygen view right only).
+COPYGEN_METRICS_TOKEN = os.environ.get("COPYGEN_METRICS_TOKEN", "")
 # Generator tunes (KTO on the demo's conversions) are written here as candidate versions.
 COPYGEN_TUNED_MODELS_DIR = VAR_DIR / "models"
 CELERY_BEAT_SCHEDULE = beat_schedule(COPYGEN_SWEEP_INTERVAL, "copygen_cpu", COPYGEN_FLUSH_INTERVAL,

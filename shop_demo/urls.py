@@ -14,6 +14,7 @@ urlpatterns = [
     path("copygen/", include("copygen_oscar.banners.urls")),
     # Customer-service contact forms (copygen_oscar.service), before Oscar's catch-all.
     path("contact/", include("copygen_oscar.service.urls")),
+    path("metrics/", include("copygen_oscar.metrics")),  # Prometheus text format: staff or COPYGEN_METRICS_TOKEN
     path("", include(apps.get_app_config("oscar").urls[0])),
 ]
 urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

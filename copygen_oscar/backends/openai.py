@@ -8,6 +8,7 @@ import hashlib
 import json
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
@@ -27,6 +28,8 @@ class OpenAIBackend(GenerationBackend):
 
     def _post(self, path, payload):
         base = app_settings.COPYGEN_OPENAI_BASE_URL.rstrip("/")
+        if urllib.parse.urlsplit(base).scheme not in ("http", "https"):
+            raise BackendError(f"COPYGEN_OPENAI_BASE_URL must be an http(s) URL, not {base!r}")
         headers = {"Content-Type": "application/json"}
         if app_settings.COPYGEN_OPENAI_API_KEY:
             headers["Authorization"] = f"Bearer {app_settings.COPYGEN_OPENAI_API_KEY}"
@@ -34,7 +37,7 @@ class OpenAIBackend(GenerationBackend):
         tries = max(1, int(app_settings.COPYGEN_OPENAI_RETRIES))
         for attempt in range(tries):
             try:
-                with urllib.request.urlopen(request, timeout=app_settings.COPYGEN_OPENAI_TIMEOUT) as response:  # noqa: S310
+                with urllib.request.urlopen(request, timeout=app_settings.COPYGEN_OPENAI_TIMEOUT) as response:  # noqa: S310  # nosec B310  # http(s) only, checked above
                     return json.loads(response.read())
             except urllib.error.HTTPError as exc:
                 if exc.code not in RETRY_STATUS or attempt == tries - 1:

@@ -81,8 +81,8 @@ class TransformersBackend(GenerationBackend):
             if device.startswith("cuda") and torch.cuda.is_bf16_supported():
                 dtype = torch.bfloat16
             try:
-                tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-                model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype, local_files_only=True).to(device)
+                tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)  # nosec B615  # local folder only
+                model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype, local_files_only=True).to(device)  # nosec B615  # local folder only
             except Exception as exc:  # noqa: BLE001  (any load failure is a backend failure with its reason)
                 raise BackendError(f"Could not load the model at {path}: {exc}") from exc
             model.eval()

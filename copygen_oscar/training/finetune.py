@@ -34,11 +34,11 @@ def load_causal_lm(base):
     except RegistryError as exc:
         raise TrainingError(f"Cannot fine-tune {base}: {exc}") from exc
     try:
-        model = AutoModelForCausalLM.from_pretrained(base, local_files_only=True)
+        model = AutoModelForCausalLM.from_pretrained(base, local_files_only=True)  # nosec B615  # local folder only
     except Exception as exc:  # noqa: BLE001
         raise TrainingError(f"Could not load the model in {base}: {exc}") from exc
     try:
-        tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=True)
+        tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=True)  # nosec B615  # local folder only
     except Exception as exc:  # noqa: BLE001
         raise TrainingError(f"Could not load the tokenizer in {base}: {exc}") from exc
     if tokenizer.pad_token is None:

@@ -142,7 +142,7 @@ def fit(model, tokenizer, train_pairs, validation_pairs, config, checkpoint_dir=
 
     checkpoint = Path(checkpoint_dir) / "trainer_state.pt" if checkpoint_dir else None
     if checkpoint and checkpoint.is_file():
-        saved = torch.load(checkpoint, map_location=device, weights_only=False)
+        saved = torch.load(checkpoint, map_location=device, weights_only=True)
         if saved["config"] != asdict(config):
             raise TrainingError(f"The checkpoint in {checkpoint_dir} was made with other options "
                                 f"({json.dumps(saved['config'])}); use the same options or delete the folder")

@@ -50,7 +50,7 @@ def train_from_scratch(train, validation, output_dir, config=None, *, data=None,
     torch.manual_seed(config.seed)
     saved_tokenizer = Path(checkpoint_dir, "tokenizer") if checkpoint_dir else None
     if saved_tokenizer and (saved_tokenizer / "tokenizer.json").is_file():
-        tokenizer = PreTrainedTokenizerFast.from_pretrained(saved_tokenizer)
+        tokenizer = PreTrainedTokenizerFast.from_pretrained(saved_tokenizer, local_files_only=True)  # nosec B615  # local folder only
     else:
         tokenizer = build_tokenizer([p + t for p, t in train + validation], config.vocab_size)
         if saved_tokenizer:

@@ -116,11 +116,11 @@ def _load(base_path, config):
     import torch
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(base_path, local_files_only=True)
+    tokenizer = AutoTokenizer.from_pretrained(base_path, local_files_only=True)  # nosec B615  # local folder only
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
-    stored_fp16 = str(AutoConfig.from_pretrained(base_path, local_files_only=True).dtype).endswith("float16")
-    model = AutoModelForCausalLM.from_pretrained(base_path, dtype=torch.float32, local_files_only=True)
+    stored_fp16 = str(AutoConfig.from_pretrained(base_path, local_files_only=True).dtype).endswith("float16")  # nosec B615  # local folder only
+    model = AutoModelForCausalLM.from_pretrained(base_path, dtype=torch.float32, local_files_only=True)  # nosec B615  # local folder only
     parameters = sum(p.numel() for p in model.parameters())
     lora = parameters > config.lora_above if config.lora is None else config.lora
     device = "cuda" if torch.cuda.is_available() else "cpu"

@@ -82,7 +82,7 @@ def build_preferences(model_path, *, min_decisions=None, confidence=None, min_ro
 
     from ..training.evaluate import _trained_with_slots
 
-    tokenizer = AutoTokenizer.from_pretrained(model_path, local_files_only=True)
+    tokenizer = AutoTokenizer.from_pretrained(model_path, local_files_only=True)  # nosec B615  # local folder only
     return preferences(tokenizer, slots=_trained_with_slots(model_path), min_decisions=min_decisions,
                        confidence=confidence, min_rows=min_rows)
 

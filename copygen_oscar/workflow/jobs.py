@@ -11,6 +11,7 @@ from oscar.core.loading import get_model
 
 from .. import app_settings
 from ..kinds import TONES, get_kind
+from ..observability import log_event
 from ..requests import MAX_VARIANTS, wake_workers
 from . import WorkflowError
 from .audit import record
@@ -115,6 +116,9 @@ def create_job(selection, *, kinds, tone="", segment="", n=None, user=None, chan
         record("bulk_generate", actor=user, channel=channel, job=job, description=description, kinds=kinds,
                products=len(ids), requests=job.total, n=n, tone=tone, segment=segment)
         transaction.on_commit(wake_workers)
+    log_event("copygen.job.created", job=job.pk, description=description, kinds=kinds, products=len(ids),
+              requests=job.total, n=n, tone=tone, segment=segment, channel=channel,
+              user=creator.pk if creator else None)
     return job
 
 
@@ -152,4 +156,6 @@ def cancel(job, user, channel="staff"):
         job.status, job.finished_at = BulkJob.CANCELLED, now
         job.save(update_fields=["status", "finished_at"])
         record("cancel_job", actor=user, channel=channel, job=job, stopped=stopped)
+    log_event("copygen.job.cancelled", job=job.pk, stopped=stopped, channel=channel,
+              user=user.pk if user is not None and user.is_authenticated else None)
     return job
