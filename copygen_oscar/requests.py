@@ -13,7 +13,7 @@ import uuid
 from collections import Counter, defaultdict
 from datetime import timedelta
 
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 from oscar.core.loading import get_model
@@ -182,11 +182,24 @@ def fail(request, worker_id, reason):
     return _finish(request, worker_id, GenerationRequest.FAILED, reason=reason)
 
 
+def _generated(backend, prompts, n, max_new_tokens):
+    """The backend's outputs, one per prompt: a backend that answers fewer (or more) would shift every later
+    request onto another product's candidates, so that is an error of the call, not a result."""
+    outputs = backend.generate(prompts, n=n, max_new_tokens=max_new_tokens)
+    if len(outputs) != len(prompts):
+        raise ValueError(f"the backend answered {len(outputs)} outputs for {len(prompts)} prompts")
+    return outputs
+
+
 def _generate_isolated(backend, prompts, n, max_new_tokens):
-    """Generate a batch; if the batch raises, retry one by one so only the request at fault fails."""
+    """Generate a batch; if the batch raises, retry one by one so only the request at fault fails.
+
+    Backend and database errors are not a prompt's fault: they propagate, and the claim's lease and the sweep
+    retry the batch (a dropped connection must not fail every request of the group for good).
+    """
     try:
-        return backend.generate(prompts, n=n, max_new_tokens=max_new_tokens)
-    except BackendError:
+        return _generated(backend, prompts, n, max_new_tokens)
+    except (BackendError, DatabaseError):
         raise
     except Exception:  # noqa: BLE001
         if len(prompts) == 1:
@@ -195,8 +208,8 @@ def _generate_isolated(backend, prompts, n, max_new_tokens):
     results = []
     for prompt in prompts:
         try:
-            results.append(backend.generate([prompt], n=n, max_new_tokens=max_new_tokens)[0])
-        except BackendError:
+            results.append(_generated(backend, [prompt], n, max_new_tokens)[0])
+        except (BackendError, DatabaseError):
             raise
         except Exception as exc:  # noqa: BLE001
             results.append(exc)
@@ -253,6 +266,8 @@ def process_claimed(claimed, worker_id):
         stats[CANDIDATES] += k * len(group)
         try:
             outputs = _generate_isolated(backend, [prompt for *_, prompt in group], k, max_new_tokens)
+        except DatabaseError:
+            raise  # the connection, not the requests: the lease and the sweep give the batch another go
         except Exception as exc:  # noqa: BLE001  (the model itself is broken: every request says why)
             for request, *_ in group:
                 fail(request, worker_id, f"Generation failed: {exc}")
