@@ -3,6 +3,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 CELERY := $(VENV)/bin/celery
+# The demo's worker shares the machine with the store: the idle scheduling class keeps pages fast (docs/deploy.md).
+IDLE := $(shell command -v chrt >/dev/null 2>&1 && echo chrt --idle 0)
 DEMO_EMAIL := demo@example.com
 DEMO_PASSWORD := copygen-demo
 
@@ -34,7 +36,7 @@ demo: install
 	@echo "  Ctrl-C stops the store, the worker and beat."
 	@echo ""
 	@trap 'trap - INT TERM EXIT; kill 0' INT TERM EXIT; \
-	$(CELERY) -A shop_demo worker -Q copygen_gpu,copygen_cpu --pool=solo -l warning -n demo@%h & \
+	$(IDLE) $(CELERY) -A shop_demo worker -Q copygen_gpu,copygen_cpu --pool=solo -l warning -n demo@%h & \
 	$(CELERY) -A shop_demo beat -l warning & \
 	$(PY) manage.py runserver 127.0.0.1:8000
 

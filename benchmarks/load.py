@@ -22,8 +22,9 @@ from the store's own ``/metrics/`` endpoint (batches, generated tokens).
 
 This machine has 2 cores and nothing else to put the worker on: the worker's model runs on the same CPUs as the
 web server, which production avoids (generation belongs on GPU or separate worker machines, docs/deploy.md). By
-default the worker gets one torch thread at nice 10, the nearest a single box gets to that separation; ``--worker-
-threads 2 --worker-nice 0`` measures a worker that takes the whole machine. Other processes on the machine (a CI
+default the worker gets one torch thread at nice 10 under the kernel's idle scheduling class (``chrt --idle 0``: it
+runs only on CPU time no web process wants), the nearest a single box gets to that separation, as docs/deploy.md
+advises for a shared box; ``--worker-threads 2 --worker-nice 0`` measures a worker that takes the whole machine. Other processes on the machine (a CI
 run, say) add noise to both phases alike only if they run throughout: read the figures with that in mind.
 Prints per-phase lines, then ``errors=<n>`` and as its LAST line ``p95_ratio=<p95 on / p95 off>`` (target <= 1.1).
 """
@@ -224,7 +225,7 @@ def prepare(args):
 
 def lower_priority(nice):
     """In the worker's child process: its own session (so its own scheduler autogroup where the kernel has them:
-    plain nice does not reach across sessions then) gets the niceness, and so does the process."""
+    plain nice does not reach across sessions then) gets the niceness, and so does the process, in the idle class."""
     def apply():
         try:
             with open("/proc/self/autogroup", "w") as handle:
@@ -232,6 +233,8 @@ def lower_priority(nice):
         except OSError:
             pass
         os.nice(nice)
+        if hasattr(os, "SCHED_IDLE"):  # the web server's runnable processes always go first (chrt --idle 0)
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
 
     return apply
 

@@ -124,8 +124,12 @@ def _typed_value(value_obj):
     return text or None
 
 
-def product_facts(product, strategy=None):
-    """Build the facts record of an Oscar product (a child inherits what it does not override)."""
+def product_facts(product, strategy=None, category_paths=None):
+    """Build the facts record of an Oscar product (a child inherits what it does not override).
+
+    ``category_paths`` (category pk -> "A > B > C") may be shared over many products: each path costs a query.
+    """
+    category_paths = {} if category_paths is None else category_paths
     attributes = []
     brand = ""
     values = product.get_attribute_values()
@@ -147,10 +151,11 @@ def product_facts(product, strategy=None):
         options.extend(o.name for o in product_class.options.all())
     options.extend(o.name for o in product.product_options.all())
 
-    categories = sorted(
-        " > ".join(clean_text(c.name) for c in category.get_ancestors_and_self())
-        for category in product.get_categories()
-    )
+    own_categories = list(product.get_categories())
+    for category in own_categories:
+        if category.pk not in category_paths:
+            category_paths[category.pk] = " > ".join(clean_text(c.name) for c in category.get_ancestors_and_self())
+    categories = sorted(category_paths[category.pk] for category in own_categories)
 
     price, currency, in_stock = "", "", None
     if strategy is None:

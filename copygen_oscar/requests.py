@@ -12,6 +12,7 @@ import time
 import uuid
 from collections import Counter, defaultdict
 from datetime import timedelta
+from typing import NamedTuple
 
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Count, F, Q
@@ -20,7 +21,7 @@ from oscar.core.loading import get_model
 
 from . import app_settings
 from .backends import get_backend
-from .backends.base import BackendError
+from .backends.base import BackendError, fluencies
 from .facts import EmptyFacts, product_facts
 from .guard import FactIndex, description_corpus, evaluate, store_vocabulary
 from .kinds import TONES, UnusableOutput, get_kind
@@ -33,6 +34,7 @@ logger = logging.getLogger(__name__)
 MAX_VARIANTS = 10
 
 GenerationRequest = get_model("copygen", "GenerationRequest")
+DONE, FAILED = GenerationRequest.DONE, GenerationRequest.FAILED
 CopyVariant = get_model("copygen", "CopyVariant")
 ModelVersion = get_model("copygen", "ModelVersion")
 ProductAttributeValue = get_model("catalogue", "ProductAttributeValue")
@@ -142,44 +144,71 @@ def renew_leases(requests, worker_id):
     ).update(lease_expires_at=timezone.now() + timedelta(seconds=app_settings.COPYGEN_LEASE_SECONDS))
 
 
-def _finish(request, worker_id, status, reason="", variants=(), facts_hash="", model_version=None):
-    """Write a claimed request's outcome once. Returns False when the claim was lost (the sweep gave it away)."""
+class Outcome(NamedTuple):
+    """What became of one claimed request; ``variants`` are ``(parsed, prompt, scores, guard)``, best first."""
+
+    request: object
+    status: str
+    reason: str = ""
+    variants: tuple = ()
+    facts_hash: str = ""
+
+
+def _finish_many(outcomes, worker_id, model_version=None):
+    """Write the outcomes of claimed requests once, in one transaction. Returns the requests written.
+
+    Only rows this worker still holds are written: a claim the sweep gave away meanwhile (its result is dropped) or
+    a replay of the same outcome (the request is no longer running) writes nothing.
+    """
+    if not outcomes:
+        return []
     with transaction.atomic():
-        owned = (
-            GenerationRequest.objects.select_for_update()
-            .filter(pk=request.pk, status=GenerationRequest.RUNNING, claimed_by=worker_id)
-            .first()
-        )
-        if owned is None:
-            logger.warning("copygen: request %s is no longer claimed by %s; result dropped", request.pk, worker_id)
-            return False
-        for index, (parsed, prompt, scores, guard) in enumerate(variants):
-            CopyVariant.objects.get_or_create(
-                request=owned,
-                index=index,
-                defaults=dict(
-                    product_id=owned.product_id,
-                    kind=owned.kind,
-                    model_version=model_version,
-                    body=parsed.body,
-                    fields=parsed.fields,
-                    prompt=prompt,
-                    facts_hash=facts_hash,
-                    scores=scores,
-                    guard=guard,
-                ),
-            )
-        owned.status = status
-        owned.reason = reason[:2000]
-        owned.facts_hash = facts_hash or owned.facts_hash
-        owned.finished_at = timezone.now()
-        owned.lease_expires_at = None
-        owned.save(update_fields=["status", "reason", "facts_hash", "finished_at", "lease_expires_at", "updated_at"])
-    return True
+        owned = GenerationRequest.objects.select_for_update().filter(
+            pk__in=[outcome.request.pk for outcome in outcomes], status=GenerationRequest.RUNNING,
+            claimed_by=worker_id,
+        ).order_by("pk")
+        owned = {request.pk: request for request in owned}
+        now, written, variants = timezone.now(), [], []
+        for outcome in outcomes:
+            request = owned.get(outcome.request.pk)
+            if request is None:
+                logger.warning("copygen: request %s is no longer claimed by %s; result dropped", outcome.request.pk,
+                               worker_id)
+                continue
+            variants += [
+                CopyVariant(request=request, index=index, product_id=request.product_id, kind=request.kind,
+                            model_version=model_version, body=parsed.body, fields=parsed.fields, prompt=prompt,
+                            facts_hash=outcome.facts_hash, scores=scores, guard=guard)
+                for index, (parsed, prompt, scores, guard) in enumerate(outcome.variants)
+            ]
+            request.status, request.reason = outcome.status, outcome.reason[:2000]
+            request.facts_hash = outcome.facts_hash or request.facts_hash
+            request.finished_at = request.updated_at = now
+            request.lease_expires_at = None
+            written.append(request)
+        CopyVariant.objects.bulk_create(variants, ignore_conflicts=True)  # (request, index) is unique: idempotent
+        _update_rows(written, ["status", "reason", "facts_hash", "finished_at", "lease_expires_at", "updated_at"])
+    return written
 
 
-def fail(request, worker_id, reason):
-    return _finish(request, worker_id, GenerationRequest.FAILED, reason=reason)
+def _update_rows(requests, names):
+    """One prepared UPDATE for many rows (``bulk_update`` builds a CASE per field and row: slow for a batch)."""
+    fields = [GenerationRequest._meta.get_field(name) for name in names]
+    table, quote = GenerationRequest._meta.db_table, connection.ops.quote_name
+    pk = GenerationRequest._meta.pk
+    sql = (f"UPDATE {quote(table)} SET {', '.join(f'{quote(field.column)} = %s' for field in fields)} "
+           f"WHERE {quote(pk.column)} = %s")
+    rows = [[field.get_db_prep_save(getattr(request, field.attname), connection) for field in fields] + [request.pk]
+            for request in requests]
+    if rows:
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, rows)
+
+
+def _finish(request, worker_id, status, reason="", variants=(), facts_hash="", model_version=None):
+    """Write one claimed request's outcome. Returns False when the claim was lost (the sweep gave it away)."""
+    return bool(_finish_many([Outcome(request, status, reason, tuple(variants), facts_hash)], worker_id,
+                             model_version))
 
 
 def _generated(backend, prompts, n, max_new_tokens):
@@ -217,14 +246,16 @@ def _generate_isolated(backend, prompts, n, max_new_tokens):
 
 
 def process_claimed(claimed, worker_id):
-    """Generate copy for claimed requests in one batch per variant count. Returns the number completed."""
+    """Generate copy for claimed requests in one batch per variant count. Returns the number completed.
+
+    Each group's outcomes are written together, in one transaction, once the group is generated and checked.
+    """
     backend = get_backend()
     stats = {"started": time.perf_counter(), "tokens": getattr(backend, "generated_tokens", None), CANDIDATES: 0}
     try:
         info = backend.model_info()
     except BackendError as exc:
-        for request in claimed:
-            fail(request, worker_id, f"Model unavailable: {exc}")
+        _finish_many([Outcome(request, FAILED, f"Model unavailable: {exc}") for request in claimed], worker_id)
         _report_batch(claimed, worker_id, backend, stats, None, error=f"Model unavailable: {exc}")
         return 0
     model_version, _ = ModelVersion.objects.get_or_create(
@@ -235,25 +266,27 @@ def process_claimed(claimed, worker_id):
     products = Product.objects.base_queryset().prefetch_browsable_categories().prefetch_attribute_values()
     products = products.in_bulk([request.product_id for request in claimed])
     jobs = defaultdict(list)  # (n_variants, kind) -> [(request, kind, facts, prompt)]
+    outcomes, category_paths = [], {}
     for request in claimed:
         try:
             kind = get_kind(request.kind)
-            facts = product_facts(products[request.product_id])
+            facts = product_facts(products[request.product_id], category_paths=category_paths)
             if request.source == GenerationRequest.AUTO and _unchanged(request, facts):
-                _finish(request, worker_id, GenerationRequest.DONE, facts_hash=facts.hash,
-                        reason="Facts unchanged since the last copy for this product: nothing new generated.")
+                outcomes.append(Outcome(request, DONE, "Facts unchanged since the last copy for this product: "
+                                                       "nothing new generated.", facts_hash=facts.hash))
                 continue
             prompt = kind.build_prompt(
                 facts, tone=request.tone, segment=request.segment, brand=app_settings.COPYGEN_BRAND_NAME
             )
         except (EmptyFacts, ValueError) as exc:
-            fail(request, worker_id, str(exc))
+            outcomes.append(Outcome(request, FAILED, str(exc)))
             continue
         except Exception as exc:  # noqa: BLE001  (one request's problem never stalls the batch)
             logger.exception("copygen: preparing request %s failed", request.pk)
-            fail(request, worker_id, f"Could not prepare the request: {exc!r}")
+            outcomes.append(Outcome(request, FAILED, f"Could not prepare the request: {exc!r}"))
             continue
         jobs[request.n_variants, kind.name].append((request, kind, facts, prompt))
+    _finish_many(outcomes, worker_id, model_version)
 
     other_brands, vocabulary = catalogue_brands(), store_vocabulary()
     realism = realism_scorer(info.path, info.fingerprint) if app_settings.COPYGEN_REALISM_WEIGHT else None
@@ -261,44 +294,50 @@ def process_claimed(claimed, worker_id):
     done = 0
     for (n, _), group in jobs.items():
         renew_leases([request for request, *_ in group], worker_id)
-        k = n * max(1, app_settings.COPYGEN_CANDIDATES_PER_VARIANT)
-        max_new_tokens = min(group[0][1].max_new_tokens, app_settings.COPYGEN_MAX_NEW_TOKENS)
-        stats[CANDIDATES] += k * len(group)
-        try:
-            outputs = _generate_isolated(backend, [prompt for *_, prompt in group], k, max_new_tokens)
-        except DatabaseError:
-            raise  # the connection, not the requests: the lease and the sweep give the batch another go
-        except Exception as exc:  # noqa: BLE001  (the model itself is broken: every request says why)
-            for request, *_ in group:
-                fail(request, worker_id, f"Generation failed: {exc}")
-            continue
-        screened = []  # (request, facts, prompt, texts, passing, rejected)
-        for (request, kind, facts, prompt), texts in zip(group, outputs):
-            if isinstance(texts, Exception):
-                fail(request, worker_id, f"Generation failed: {texts}")
-                continue
-            try:
-                index = FactIndex.from_facts(facts, other_brands)
-                passing, rejected = screen(kind, facts, index, texts, vocabulary, corpus, request.product_id)
-            except Exception as exc:  # noqa: BLE001  (one request's problem never stalls the batch)
-                logger.exception("copygen: checking request %s failed", request.pk)
-                fail(request, worker_id, f"Could not check the generated copy: {exc!r}")
-                continue
-            if not passing:
-                fail(request, worker_id, f"All {len(texts)} candidates were rejected: {summarise(rejected)}")
-                continue
-            screened.append((request, facts, prompt, texts, passing, rejected))
-        fluencies, realisms, rewards = _batch_scores(backend, realism, screened)
-        for request, facts, prompt, texts, passing, rejected in screened:
-            kept = rank(passing, rejected, n, len(texts), next(fluencies), next(realisms), next(rewards))
-            variants = [(parsed, prompt, scores, verdict) for parsed, scores, verdict in kept]
-            note = f"{len(rejected)} of {len(texts)} candidates rejected: {summarise(rejected)}" if rejected else ""
-            if _finish(request, worker_id, GenerationRequest.DONE, reason=note, variants=variants,
-                       facts_hash=facts.hash, model_version=model_version):
+        outcomes = _generate_group(backend, group, n, stats, other_brands, vocabulary, corpus, realism)
+        for request in _finish_many(outcomes, worker_id, model_version):
+            if request.status == DONE:
                 done += 1
                 _after_generation(request)
     _report_batch(claimed, worker_id, backend, stats, model_version)
     return done
+
+
+def _generate_group(backend, group, n, stats, other_brands, vocabulary, corpus, realism):
+    """Generate, check and rank one group of requests (same kind, same variant count): their ``Outcome`` list."""
+    k = n * max(1, app_settings.COPYGEN_CANDIDATES_PER_VARIANT)
+    max_new_tokens = min(group[0][1].max_new_tokens, app_settings.COPYGEN_MAX_NEW_TOKENS)
+    stats[CANDIDATES] += k * len(group)
+    try:
+        outputs = _generate_isolated(backend, [prompt for *_, prompt in group], k, max_new_tokens)
+    except DatabaseError:
+        raise  # the connection, not the requests: the lease and the sweep give the batch another go
+    except Exception as exc:  # noqa: BLE001  (the model itself is broken: every request says why)
+        return [Outcome(request, FAILED, f"Generation failed: {exc}") for request, *_ in group]
+    outcomes, screened = [], []  # screened: (request, facts, prompt, texts, passing, rejected)
+    for (request, kind, facts, prompt), texts in zip(group, outputs):
+        if isinstance(texts, Exception):
+            outcomes.append(Outcome(request, FAILED, f"Generation failed: {texts}"))
+            continue
+        try:
+            index = FactIndex.from_facts(facts, other_brands)
+            passing, rejected = screen(kind, facts, index, texts, vocabulary, corpus, request.product_id)
+        except Exception as exc:  # noqa: BLE001  (one request's problem never stalls the batch)
+            logger.exception("copygen: checking request %s failed", request.pk)
+            outcomes.append(Outcome(request, FAILED, f"Could not check the generated copy: {exc!r}"))
+            continue
+        if not passing:
+            outcomes.append(Outcome(request, FAILED, f"All {len(texts)} candidates were rejected: "
+                                                     f"{summarise(rejected)}"))
+            continue
+        screened.append((request, facts, prompt, texts, passing, rejected))
+    fluencies, realisms, rewards = _batch_scores(backend, realism, screened)
+    for request, facts, prompt, texts, passing, rejected in screened:
+        kept = rank(passing, rejected, n, len(texts), next(fluencies), next(realisms), next(rewards))
+        variants = tuple((parsed, prompt, scores, verdict) for parsed, scores, verdict in kept)
+        note = f"{len(rejected)} of {len(texts)} candidates rejected: {summarise(rejected)}" if rejected else ""
+        outcomes.append(Outcome(request, DONE, note, variants, facts.hash))
+    return outcomes
 
 
 def _report_batch(claimed, worker_id, backend, stats, model_version, error=""):
@@ -340,14 +379,13 @@ def _after_generation(request):
 
 
 def _batch_scores(backend, realism, screened):
-    """Fluency and realism of every passing candidate of the batch, each in one call; yielded per request.
+    """Fluency and realism of every passing candidate of the batch, each in one call at most; yielded per request.
 
     Scores only order candidates that already passed the guard: if scoring fails, the copy is kept unordered.
     """
     sizes = [len(passing) for *_, passing, _ in screened]
     try:
-        flat = backend.fluency_many([(prompt, text) for _, _, prompt, _, passing, _ in screened
-                                     for *_, text in passing])
+        flat = fluencies(backend, [(prompt, text) for _, _, prompt, _, passing, _ in screened for *_, text in passing])
     except BackendError:
         raise
     except Exception:  # noqa: BLE001

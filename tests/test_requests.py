@@ -11,7 +11,8 @@ from oscar.test.factories import create_product
 
 from copygen_oscar import receivers
 from copygen_oscar.kinds import ParsedCopy
-from copygen_oscar.requests import _finish, claim_batch, process_claimed, request_generation, sweep
+from copygen_oscar.requests import (Outcome, _finish, _finish_many, claim_batch, process_claimed, request_generation,
+                                    sweep)
 from tests.helpers import demo_products_cleared
 
 GenerationRequest = get_model("copygen", "GenerationRequest")
@@ -131,6 +132,28 @@ def test_a_worker_that_lost_its_claim_cannot_write_results():
     assert CopyVariant.objects.filter(request=request).count() == 2
     request.refresh_from_db()
     assert request.status == GenerationRequest.DONE and request.claimed_by == "fast-worker"
+
+
+@pytest.mark.django_db
+def test_a_batch_writes_its_outcomes_together_and_only_for_claims_it_still_holds():
+    requests = make_requests(3)
+    claimed = claim_batch("worker-a")
+    lost = claimed[1]
+    GenerationRequest.objects.filter(pk=lost.pk).update(claimed_by="worker-b")  # the sweep gave it away meanwhile
+    outcomes = [Outcome(claimed[0], GenerationRequest.DONE, "note", (VARIANT, VARIANT), "hash-0"),
+                Outcome(lost, GenerationRequest.DONE, "", (VARIANT,), "hash-1"),
+                Outcome(claimed[2], GenerationRequest.FAILED, "All 2 candidates were rejected: 2x too short")]
+    written = _finish_many(outcomes, "worker-a")
+    assert sorted(r.pk for r in written) == [claimed[0].pk, claimed[2].pk]
+    assert _finish_many(outcomes, "worker-a") == []  # a redelivered batch writes nothing twice
+    rows = {r.pk: r for r in GenerationRequest.objects.filter(pk__in=[r.pk for r in requests])}
+    assert (rows[claimed[0].pk].status, rows[claimed[0].pk].reason, rows[claimed[0].pk].facts_hash) == (
+        "done", "note", "hash-0")
+    assert rows[claimed[0].pk].finished_at is not None and rows[claimed[0].pk].lease_expires_at is None
+    assert rows[lost.pk].status == "running" and rows[lost.pk].claimed_by == "worker-b"
+    assert rows[claimed[2].pk].status == "failed" and rows[claimed[2].pk].reason.startswith("All 2 candidates")
+    assert sorted(CopyVariant.objects.filter(request__in=requests).values_list("request", "index")) == [
+        (claimed[0].pk, 0), (claimed[0].pk, 1)]
 
 
 @pytest.mark.django_db

@@ -4,6 +4,7 @@ import shutil
 
 import pytest
 
+from copygen_oscar.backends.base import fluencies
 from copygen_oscar.backends.transformers import TransformersBackend, fingerprint
 from copygen_oscar.facts import ProductFacts
 from copygen_oscar.training.data import Example, split
@@ -66,6 +67,35 @@ def test_fluency_prefers_the_stores_own_phrasing(tiny_model, settings):
     scores = TransformersBackend().fluency(prompt, [fluent, scrambled, fluent])
     assert len(scores) == 3 and all(0 < s <= 1 for s in scores)
     assert scores[0] == scores[2] > scores[1]
+
+
+def test_fluency_of_a_text_does_not_depend_on_the_batch_it_is_scored_in(tiny_model, settings):
+    settings.COPYGEN_MODEL_PATH = str(tiny_model)
+    backend = TransformersBackend()
+    text = "[brand] made this kite from [material] for everyday use."
+    alone = backend.fluency_many([("Product: Kite\nDescription:\n", text)])
+    # a much longer prompt in the same batch pads this row on the left: its positions must not shift
+    padded = backend.fluency_many([("Product: Kite\nDescription:\n", text),
+                                   ("Product: A very long title for a cast iron casserole, navy, with lid\n"
+                                    "Type: Home & kitchen\nCategory: Kitchen > Cookware\nDescription:\n", text)])
+    assert padded[0] == alone[0]
+
+
+def test_generated_texts_carry_the_fluency_a_scoring_pass_would_give(tiny_model, settings):
+    settings.COPYGEN_MODEL_PATH = str(tiny_model)
+    settings.COPYGEN_SEED = 3
+    backend = TransformersBackend()
+    prompts = ["Product: Kite\nType: Sports & toys\nDescription:\n",
+               "Product: A much longer title for a Cast iron casserole, navy\nType: Home & kitchen\nDescription:\n"]
+    outputs = backend.generate(prompts, n=3, max_new_tokens=40)
+    pairs = [(prompt, text) for prompt, texts in zip(prompts, outputs) for text in texts if text]
+    carried = [text.fluency for _, text in pairs]
+    assert len(pairs) >= 4 and all(0 < value <= 1 for value in carried)
+    rescored = backend.fluency_many([(prompt, str(text)) for prompt, text in pairs])
+    # the same probabilities, up to texts whose decoded words tokenise differently the second time
+    close = sum(abs(a - b) < 0.002 for a, b in zip(carried, rescored))
+    assert close >= len(pairs) - 1, list(zip(carried, rescored))
+    assert fluencies(backend, pairs) == carried  # nothing rescored when the texts carry their scores
 
 
 def test_an_interrupted_run_resumes_from_its_checkpoint_to_the_same_model(tmp_path):

@@ -13,6 +13,34 @@ class ModelInfo:
     base_model: str = ""
 
 
+class GeneratedText(str):
+    """A generated text that carries the model's per-token probability of it (``fluency``), known while sampling.
+
+    The reranker orders candidates by fluency; a backend that already has each token's probability attaches it
+    here, so scoring costs no second forward pass over the texts.
+    """
+
+    fluency: float | None = None
+
+    def __new__(cls, text, fluency=None):
+        made = super().__new__(cls, text)
+        made.fluency = fluency
+        return made
+
+
+def fluencies(backend, pairs):
+    """``fluency`` for (prompt, text) pairs: what the texts carry, and one ``fluency_many`` pass for the rest."""
+    known = [getattr(text, "fluency", None) for _, text in pairs]
+    missing = [i for i, value in enumerate(known) if value is None]
+    if missing:
+        scored = backend.fluency_many([pairs[i] for i in missing])
+        if scored is None:
+            return None if len(missing) == len(pairs) else known
+        for i, value in zip(missing, scored):
+            known[i] = value
+    return known
+
+
 class GenerationBackend:
     """Turns a batch of prompts into texts. Implementations batch internally; callers never loop per prompt."""
 

@@ -1,10 +1,13 @@
-"""Batched sampling with a KV cache that drops each row as soon as it ends.
+"""Batched sampling with a preallocated KV cache that sheds rows as they end, and each text's likelihood.
 
 ``model.generate`` keeps every row of a batch until the longest one ends: with copy of very different lengths in
 one batch, most of the late steps compute rows that already finished. On a CPU the work of a step grows with its
-rows, so this loop removes finished rows from the batch (and from the cache) at every step; the rows that remain
-keep their positions, masks and sampling state. Sampling matches ``generate``'s: temperature, top-k, nucleus (top-p) and
-the CTRL repetition penalty, seeded by the caller through ``torch.manual_seed``.
+rows, so this loop removes finished rows from the batch (and from the cache) once they are a quarter of it (each
+removal copies the cache, so not at every step); the rows that remain keep their positions, masks and sampling
+state. The cache reserves room for the new tokens at prefill instead of growing by concatenation at every step.
+Sampling matches ``generate``'s: temperature, top-k, nucleus (top-p) and the CTRL repetition penalty, seeded by
+the caller through ``torch.manual_seed``. The model's own (untempered) log-probability of every kept token is
+summed on the way, so the reranker's fluency score needs no second forward pass over the texts.
 """
 
 
@@ -50,33 +53,91 @@ def _drop_rows(cache, keep):
     return True
 
 
+def _preallocated_cache(model, room):
+    """A KV cache with ``room`` free positions per layer, or None (the model's own) when its layers need more."""
+    from transformers.cache_utils import Cache, DynamicLayer, get_layer_types_and_kwargs
+
+    class Preallocated(DynamicLayer):
+        """Writes each step's keys and values into room reserved at prefill.
+
+        The model's default cache concatenates at every step, reallocating the whole cache: on a CPU, with a
+        batch of rows, that copy costs more than the step's arithmetic.
+        """
+
+        def lazy_initialization(self, key_states, value_states):
+            batch, heads, length, _ = key_states.shape
+            self.device, self.length = key_states.device, 0
+            self._keys = key_states.new_empty((batch, heads, length + room, key_states.shape[-1]))
+            self._values = value_states.new_empty((batch, heads, length + room, value_states.shape[-1]))
+            self.is_initialized = True
+
+        def update(self, key_states, value_states, *args, **kwargs):
+            if not self.is_initialized:
+                self.lazy_initialization(key_states, value_states)
+            end = self.length + key_states.shape[-2]
+            self._keys[:, :, self.length : end] = key_states
+            self._values[:, :, self.length : end] = value_states
+            self.length = end
+            self.keys, self.values = self._keys[:, :, :end], self._values[:, :, :end]
+            return self.keys, self.values
+
+        def get_seq_length(self):
+            return self.length if self.is_initialized else 0
+
+        def batch_select_indices(self, indices):
+            if self.is_initialized:
+                self._keys, self._values = self._keys[indices], self._values[indices]
+                self.keys, self.values = self._keys[:, :, : self.length], self._values[:, :, : self.length]
+
+    try:
+        layer_types, _ = get_layer_types_and_kwargs(model.config.get_text_config(decoder=True))
+    except Exception:  # noqa: BLE001  (an unusual config: the model's own cache is always correct)
+        return None
+    if not layer_types or any(kind != "full_attention" for kind in layer_types):
+        return None
+    return Cache(layers=[Preallocated() for _ in layer_types])
+
+
+class Sampled(list):
+    """One row's new token ids (eos excluded), with the model's summed log-probability of them."""
+
+    def __init__(self, tokens=(), logprob=0.0):
+        super().__init__(tokens)
+        self.logprob = logprob
+
+
 def sample(model, input_ids, attention_mask, *, max_new_tokens, eos_ids, temperature=1.0, top_p=1.0, top_k=0,
            repetition_penalty=1.0):
-    """New token ids per row (eos excluded), for left-padded ``input_ids``."""
+    """``Sampled`` new token ids per row, for left-padded ``input_ids``."""
     import torch
 
     rows = input_ids.shape[0]
     eos = torch.tensor(sorted(eos_ids), device=input_ids.device)
     positions = (attention_mask.cumsum(dim=-1) - 1).clamp(min=0)
-    out = model(input_ids=input_ids, attention_mask=attention_mask, position_ids=positions, use_cache=True)
-    cache, logits = out.past_key_values, out.logits[:, -1, :].float()
+    cache = _preallocated_cache(model, max_new_tokens)
+    out = model(input_ids=input_ids, attention_mask=attention_mask, position_ids=positions, cache=cache,
+                use_cache=True, logits_to_keep=1)
+    cache, logits = out.cache, out.logits[:, -1, :].float()
     live = torch.arange(rows, device=input_ids.device)  # batch row -> original row
     last = positions[:, -1]
     history = input_ids if repetition_penalty != 1.0 else None
-    generated = [[] for _ in range(rows)]
+    generated = [Sampled() for _ in range(rows)]
     done = torch.zeros(rows, dtype=torch.bool, device=input_ids.device)
     for step in range(max_new_tokens):
+        logprobs = torch.log_softmax(logits, dim=-1)  # the model's own, before penalty and temperature
         if history is not None:
             logits = _penalise(logits, history, repetition_penalty)
         tokens = _sample(logits, temperature, top_p, top_k)
+        chosen = logprobs.gather(1, tokens[:, None]).squeeze(1)
         ended = torch.isin(tokens, eos) | done
-        for row, token, finished in zip(live.tolist(), tokens.tolist(), ended.tolist()):
+        for row, token, logprob, finished in zip(live.tolist(), tokens.tolist(), chosen.tolist(), ended.tolist()):
             if not finished:
                 generated[row].append(token)
+                generated[row].logprob += logprob
         if step == max_new_tokens - 1 or bool(ended.all()):
             break
         keep = (~ended).nonzero().squeeze(1)
-        if len(keep) < len(live) and _drop_rows(cache, keep):
+        if len(live) - len(keep) >= max(1, len(live) // 4) and _drop_rows(cache, keep):
             live, tokens, attention_mask, last = live[keep], tokens[keep], attention_mask[keep], last[keep]
             done = done[keep]
             history = history[keep] if history is not None else None
@@ -87,6 +148,6 @@ def sample(model, input_ids, attention_mask, *, max_new_tokens, eos_ids, tempera
         if history is not None:
             history = torch.cat([history, tokens[:, None]], dim=1)
         out = model(input_ids=tokens[:, None], attention_mask=attention_mask, position_ids=last[:, None],
-                    past_key_values=cache, use_cache=True)
-        cache, logits = out.past_key_values, out.logits[:, -1, :].float()
+                    cache=cache, use_cache=True)
+        cache, logits = out.cache, out.logits[:, -1, :].float()
     return generated

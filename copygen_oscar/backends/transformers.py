@@ -3,12 +3,13 @@
 import contextlib
 import hashlib
 import logging
+import math
 import os
 import threading
 from pathlib import Path
 
 from .. import app_settings
-from .base import BackendError, GenerationBackend, ModelInfo
+from .base import BackendError, GeneratedText, GenerationBackend, ModelInfo
 from .decoding import sample
 
 logger = logging.getLogger(__name__)
@@ -131,7 +132,10 @@ class TransformersBackend(GenerationBackend):
                 repetition_penalty=app_settings.COPYGEN_REPETITION_PENALTY,
             )
         self.generated_tokens += sum(map(len, new_tokens))
-        decoded = tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
+        decoded = [
+            GeneratedText(text, round(math.exp(tokens.logprob / len(tokens)), 4) if tokens else None)
+            for text, tokens in zip(tokenizer.batch_decode(new_tokens, skip_special_tokens=True), new_tokens)
+        ]
         return [decoded[i * n : (i + 1) * n] for i in range(len(prompts))]
 
     def fluency(self, prompt, texts):
@@ -155,7 +159,8 @@ class TransformersBackend(GenerationBackend):
             batch = tokenizer([prefix + text for prefix, (_, text) in zip(prefixes, part)], return_tensors="pt",
                               padding=True).to(device)
             with torch.inference_mode():
-                logits = model(**batch).logits.float()
+                positions = (batch["attention_mask"].cumsum(dim=-1) - 1).clamp(min=0)  # left padding: count from the text
+                logits = model(**batch, position_ids=positions).logits.float()
             logprobs = torch.log_softmax(logits[:, :-1], dim=-1)
             targets = batch["input_ids"][:, 1:]
             token_logprobs = logprobs.gather(-1, targets.unsqueeze(-1)).squeeze(-1)

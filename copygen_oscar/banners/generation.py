@@ -16,7 +16,7 @@ from oscar.core.loading import get_model
 
 from .. import app_settings
 from ..backends import get_backend
-from ..backends.base import BackendError
+from ..backends.base import BackendError, fluencies
 from ..guard import evaluate, store_vocabulary
 from ..kinds import TONES, UnusableOutput, get_kind
 from ..requests import _generate_isolated, catalogue_brands, drain, publish, rank, summarise
@@ -220,12 +220,12 @@ def process_claimed(claimed, worker_id):
                        f"All {len(texts)} candidates were rejected: {summarise(rejected)}", facts=facts)
                 continue
             try:
-                fluencies = backend.fluency_many([(prompt, text) for *_, text in passing])
+                scores = fluencies(backend, [(prompt, text) for *_, text in passing])
             except BackendError:
                 raise
             except Exception:  # noqa: BLE001  (ordering only)
-                fluencies = None
-            kept = rank(passing, rejected, n, len(texts), fluencies)
+                scores = None
+            kept = rank(passing, rejected, n, len(texts), scores)
             variants = [(parsed, prompt, scores, verdict) for parsed, scores, verdict in kept]
             note = f"{len(rejected)} of {len(texts)} candidates rejected: {summarise(rejected)}" if rejected else ""
             if finish(campaign, worker_id, BannerCampaign.DONE, note, variants, facts, model_version):

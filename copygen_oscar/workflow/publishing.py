@@ -84,8 +84,10 @@ def auto_publish(request):
     """
     from .rules import rule_for
 
+    if request.source != request.AUTO:
+        return None
     rule = rule_for(request.product)
-    if rule is None or not rule.auto_publish or request.source != request.AUTO:
+    if rule is None or not rule.auto_publish:
         return None
     with transaction.atomic():
         best = (CopyVariant.objects.select_for_update(of=("self",)).filter(request=request, status=CopyVariant.DRAFT)
