@@ -29,6 +29,7 @@ TARGETS = {
     "order_overhead_ratio": ("<=", 1.10),
     "unsupported_claims": ("<=", 0.0),
     "halluc_guarded": ("<=", 0.0),
+    "p95_ratio": ("<=", 1.1),
 }
 
 

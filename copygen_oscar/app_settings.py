@@ -55,6 +55,8 @@ DEFAULTS = {
     "COPYGEN_STALE_PENDING_SECONDS": 20,
     # Celery queue of the model-holding workers (one solo worker per GPU).
     "COPYGEN_GPU_QUEUE": "copygen_gpu",
+    # Most wake-ups one bulk job sends (one per batch it fills): set it to the number of GPU workers.
+    "COPYGEN_WAKE_FANOUT": 4,
     # Seconds a product save may spend reaching a broker that is down (the request row is committed regardless).
     "COPYGEN_PUBLISH_TIMEOUT": 0.5,
     # Seconds between periodic sweeps (see copygen_oscar.schedules.beat_schedule).

@@ -97,12 +97,18 @@ def publish(task, **options):
         task.apply_async(retry=False, connection=conn, **options)
 
 
-def wake_workers():
-    """Send one wake-up to the GPU queue. The broker being down is survivable: the sweep retries later."""
+def wake_workers(pending=1):
+    """Wake as many GPU workers as ``pending`` requests fill batches (at most ``COPYGEN_WAKE_FANOUT``).
+
+    Each wake-up drains the queue, so a surplus one finds nothing and costs one query. The broker being down is
+    survivable: the sweep retries later.
+    """
     from .tasks import process_requests
 
+    batches = -(-max(1, pending) // max(1, app_settings.COPYGEN_BATCH_SIZE))
     try:
-        publish(process_requests, queue=app_settings.COPYGEN_GPU_QUEUE)
+        for _ in range(max(1, min(batches, app_settings.COPYGEN_WAKE_FANOUT))):
+            publish(process_requests, queue=app_settings.COPYGEN_GPU_QUEUE)
     except Exception as exc:  # noqa: BLE001  (any broker failure: the row is safe, the sweep re-sends)
         logger.warning("copygen: broker unavailable, pending requests wait for the sweep (%s)", exc)
         return False
@@ -575,6 +581,6 @@ def sweep(now=None):
                 lease_expires_at=None,
             )
     stale_before = now - timedelta(seconds=app_settings.COPYGEN_STALE_PENDING_SECONDS)
-    waiting = GenerationRequest.objects.filter(status=GenerationRequest.PENDING, updated_at__lt=stale_before).exists()
-    woken = bool((requeued or waiting) and wake_workers())
+    waiting = GenerationRequest.objects.filter(status=GenerationRequest.PENDING, updated_at__lt=stale_before).count()
+    woken = bool((requeued or waiting) and wake_workers(requeued + waiting))
     return {"requeued": requeued, "failed": failed, "woken": woken}

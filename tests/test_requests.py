@@ -12,7 +12,8 @@ from oscar.test.factories import create_product
 from copygen_oscar import receivers
 from copygen_oscar.kinds import ParsedCopy
 from copygen_oscar.requests import (Outcome, _finish, _finish_many, claim_batch, process_claimed, request_generation,
-                                    sweep)
+                                    sweep, wake_workers)
+from tests.conftest import purge_broker
 from tests.helpers import demo_products_cleared
 
 GenerationRequest = get_model("copygen", "GenerationRequest")
@@ -154,6 +155,16 @@ def test_a_batch_writes_its_outcomes_together_and_only_for_claims_it_still_holds
     assert rows[claimed[2].pk].status == "failed" and rows[claimed[2].pk].reason.startswith("All 2 candidates")
     assert sorted(CopyVariant.objects.filter(request__in=requests).values_list("request", "index")) == [
         (claimed[0].pk, 0), (claimed[0].pk, 1)]
+
+
+def test_wake_ups_follow_the_batches_waiting_up_to_the_fan_out(settings):
+    from shop_demo.celery import app
+
+    settings.COPYGEN_BATCH_SIZE, settings.COPYGEN_WAKE_FANOUT = 16, 4
+    purge_broker()
+    assert wake_workers(40) and wake_workers(1000) and wake_workers(0)  # 3 batches; 63 capped at 4; at least one
+    with app.connection_for_write() as conn:
+        assert conn.default_channel.queue_purge("copygen_gpu") == 3 + 4 + 1
 
 
 @pytest.mark.django_db

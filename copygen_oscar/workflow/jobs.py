@@ -1,6 +1,6 @@
 """Bulk jobs: copy for a selection of products, as ordinary requests the workers claim in batches.
 
-A job of thousands of products is thousands of rows written in chunks and one wake-up; workers take them
+A job of thousands of products is thousands of rows written in chunks and a few wake-ups; workers take them
 ``COPYGEN_BATCH_SIZE`` at a time. Progress is counted from the rows, so it is right whatever crashed in between.
 """
 
@@ -72,7 +72,7 @@ def _id(value, what):
 
 
 def create_job(selection, *, kinds, tone="", segment="", n=None, user=None, channel="staff"):
-    """Record a job and its requests, then wake the workers once. Returns the job."""
+    """Record a job and its requests, then wake the workers it has batches for. Returns the job."""
     kinds = list(dict.fromkeys(kinds or []))
     if not kinds:
         raise WorkflowError("Choose at least one kind of copy.")
@@ -115,7 +115,8 @@ def create_job(selection, *, kinds, tone="", segment="", n=None, user=None, chan
         job.save(update_fields=["total"])
         record("bulk_generate", actor=user, channel=channel, job=job, description=description, kinds=kinds,
                products=len(ids), requests=job.total, n=n, tone=tone, segment=segment)
-        transaction.on_commit(wake_workers)
+        total = job.total
+        transaction.on_commit(lambda: wake_workers(total))  # one worker per batch the job fills, up to the fan-out
     log_event("copygen.job.created", job=job.pk, description=description, kinds=kinds, products=len(ids),
               requests=job.total, n=n, tone=tone, segment=segment, channel=channel,
               user=creator.pk if creator else None)
