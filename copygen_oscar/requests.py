@@ -202,8 +202,9 @@ def _update_rows(requests, names):
     fields = [GenerationRequest._meta.get_field(name) for name in names]
     table, quote = GenerationRequest._meta.db_table, connection.ops.quote_name
     pk = GenerationRequest._meta.pk
-    sql = (f"UPDATE {quote(table)} SET {', '.join(f'{quote(field.column)} = %s' for field in fields)} "
-           f"WHERE {quote(pk.column)} = %s")
+    # Identifiers come from the model's own metadata (quoted); every value is a query parameter.
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    sql = f"UPDATE {quote(table)} SET {assignments} WHERE {quote(pk.column)} = %s"  # nosec B608
     rows = [[field.get_db_prep_save(getattr(request, field.attname), connection) for field in fields] + [request.pk]
             for request in requests]
     if rows:
