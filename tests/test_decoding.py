@@ -32,6 +32,17 @@ def test_greedy_rows_match_generate_under_left_padding():
     assert got == expected and any(len(row) == 12 for row in got)
 
 
+def test_long_rows_grow_the_cache_and_still_match_generate():
+    lm = model()
+    ids, mask = left_padded([[5, 6, 7, 8, 9], [10, 11], [12, 13, 14]])
+    with torch.inference_mode():
+        reference = lm.generate(input_ids=ids, attention_mask=mask, do_sample=False, max_new_tokens=56,
+                                eos_token_id=EOS, pad_token_id=PAD)[:, ids.shape[1]:].tolist()
+        got = decoding.sample(lm, ids, mask, max_new_tokens=56, eos_ids={EOS}, temperature=1e-6, top_p=1.0)
+    expected = [row[: row.index(EOS)] if EOS in row else row for row in reference]
+    assert got == expected and max(map(len, got)) > 32 + 8  # past the first room and into the doubled one
+
+
 def test_a_row_that_ends_leaves_the_batch_and_the_others_go_on():
     lm = model()
     ids, mask = left_padded([[5, 6, 7], [8, 9, 10, 11]])
