@@ -50,15 +50,12 @@ def main():
     import django
 
     django.setup()
-    from django.conf import settings
-
-    settings.COPYGEN_MODEL_PATH = args.model
     import torch
 
     from copygen_oscar.backends.transformers import TransformersBackend
 
     torch.manual_seed(0)
-    backend = TransformersBackend()
+    backend = TransformersBackend(path=args.model)  # a fixed folder: no database needed to find the served model
     tokenizer = backend._load()[3]
     prompts = demo_prompts(args.prompts)
     backend.generate(prompts[:2], n=1, max_new_tokens=8)  # warm-up

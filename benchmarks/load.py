@@ -233,8 +233,10 @@ def lower_priority(nice):
         except OSError:
             pass
         os.nice(nice)
-        if hasattr(os, "SCHED_IDLE"):  # the web server's runnable processes always go first (chrt --idle 0)
+        try:  # the web server's runnable processes always go first (chrt --idle 0)
             os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+        except (AttributeError, OSError):  # not Linux, or a sandbox that refuses: niceness alone
+            pass
 
     return apply
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-FIGURE = re.compile(r"([a-z_]+)=([-+0-9.eE]+)")
+FIGURE = re.compile(r"([a-z][a-z0-9_]*)=([-+0-9.eE]+)")  # names like p95_ratio have digits
 
 # name -> (comparison, target); None: reported, no target.
 TARGETS = {
