@@ -12,8 +12,8 @@ A real Celery worker (``celery -A shop_demo worker -Q copygen_gpu,copygen_cpu --
 the CPU, ``--candidates`` candidates per variant) starts first and loads its model on a one-product job.
 (a) off: ``COPYGEN_SERVING=0`` in the server's environment (the pages show the products' own copy); the worker is
     idle (it polls the broker).
-(b) on + worker: ``COPYGEN_SERVING=1``, while the worker works through a bulk job of description requests for every
-    product (``workflow.jobs.create_job``); the phase starts once the worker has claimed the job's first batch.
+(b) on + worker: ``COPYGEN_SERVING=1``, while the worker works through a bulk job of description and bullets
+    requests for every product (``workflow.jobs.create_job``, more than the phase can finish); the phase starts once the worker has claimed the job's first batch.
 The server is restarted between the phases (the setting is read at start), and each phase has its own warm-up.
 
 Measured: wall-clock time from sending the request to reading the whole response, per request; p50/p95/p99 per
@@ -241,8 +241,8 @@ def lower_priority(nice):
     return apply
 
 
-def start_job(ids=None):
-    """A bulk job of descriptions (one variant each) for ``ids``, or for every product; the workers are woken."""
+def start_job(ids=None, kinds=("description",)):
+    """A bulk job (one variant each) for ``ids``, or for every product; the workers are woken."""
     from django.db import connection
     from oscar.core.loading import get_model
 
@@ -250,7 +250,7 @@ def start_job(ids=None):
 
     Product = get_model("catalogue", "Product")
     ids = ids or list(Product.objects.filter(parent__isnull=True).values_list("pk", flat=True))
-    job = create_job({"mode": "products", "ids": ids}, kinds=["description"], n=1)
+    job = create_job({"mode": "products", "ids": ids}, kinds=list(kinds), n=1)
     connection.close()
     return job
 
@@ -274,11 +274,13 @@ def wait_for(what, predicate, timeout, log):
 
 def main():
     args = parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a terminated run still stops its server and worker
     var = Path(tempfile.mkdtemp(prefix="copygen-load-"))
     token = secrets.token_hex(16)
     env = dict(os.environ)
     for name in ("COPYGEN_REDIS_URL", "CELERY_BROKER_URL", "COPYGEN_MODEL_PATH", "DJANGO_SETTINGS_MODULE"):
         env.pop(name, None)
+        os.environ.pop(name, None)  # this process sends the job's wake-ups: to the same throw-away broker
     env.update(
         SHOP_VAR_DIR=str(var), DATABASE_URL=f"sqlite:///{var / 'load.sqlite3'}",
         DJANGO_SETTINGS_MODULE="shop_demo.settings",
@@ -321,7 +323,7 @@ def main():
         off_figures = report("(a) serving off, worker idle", off, off_errors, args.seconds)
 
         server = Server({**env, "COPYGEN_SERVING": "1"}, args.web_workers, var / "web-on.log", urls[0])
-        job = start_job()
+        job = start_job(kinds=("description", "bullets"))  # more than the phase can finish: work all through it
         wait_for("a claim of the bulk job", lambda: "running" in request_counts(job), 60, worker_log)
         run_phase(server.port, urls, args, args.warmup, seed=3)
         before = scrape(server.port, token)
@@ -333,8 +335,10 @@ def main():
         logged = sum(line.startswith('{"event":"copygen.batch"') for line in worker_log.read_text().splitlines())
         print(f"worker during (b): {batches:.0f} batches finished, {tokens:.0f} tokens generated (/metrics/); bulk "
               f"job of {job.total} requests now {at_end}; {logged} copygen.batch log records in all", flush=True)
-        if not (at_end.get("running") or batches):
+        if not batches:
             print("warning: the worker was not generating during phase (b)", flush=True)
+        elif not {"pending", "running"} & set(at_end):
+            print("warning: the bulk job ended before phase (b) did: the worker was idle for part of it", flush=True)
         for sample in off_samples + on_samples:
             print(f"error sample: {sample}")
         print("ratios on/off: " + ", ".join(f"{key}={on_figures[key] / off_figures[key]:.3f}"
