@@ -12,8 +12,8 @@ A real Celery worker (``celery -A shop_demo worker -Q copygen_gpu,copygen_cpu --
 the CPU, ``--candidates`` candidates per variant) starts first and loads its model on a one-product job.
 (a) off: ``COPYGEN_SERVING=0`` in the server's environment (the pages show the products' own copy); the worker is
     idle (it polls the broker).
-(b) on + worker: ``COPYGEN_SERVING=1``, while the worker works through a bulk job of description and bullets
-    requests for every product (``workflow.jobs.create_job``, more than the phase can finish); the phase starts once the worker has claimed the job's first batch.
+(b) on + worker: ``COPYGEN_SERVING=1``, while the worker works through a bulk job of description, bullets, SEO and
+    social requests for every product (``workflow.jobs.create_job``, more than the phase can finish); the phase starts once the worker has claimed the job's first batch.
 The server is restarted between the phases (the setting is read at start), and each phase has its own warm-up.
 
 Measured: wall-clock time from sending the request to reading the whole response, per request; p50/p95/p99 per
@@ -323,7 +323,7 @@ def main():
         off_figures = report("(a) serving off, worker idle", off, off_errors, args.seconds)
 
         server = Server({**env, "COPYGEN_SERVING": "1"}, args.web_workers, var / "web-on.log", urls[0])
-        job = start_job(kinds=("description", "bullets"))  # more than the phase can finish: work all through it
+        job = start_job(kinds=("description", "bullets", "seo", "social"))  # more than the phase can finish
         wait_for("a claim of the bulk job", lambda: "running" in request_counts(job), 60, worker_log)
         run_phase(server.port, urls, args, args.warmup, seed=3)
         before = scrape(server.port, token)

@@ -30,6 +30,7 @@ TARGETS = {
     "unsupported_claims": ("<=", 0.0),
     "halluc_guarded": ("<=", 0.0),
     "p95_ratio": ("<=", 1.1),
+    "errors": ("<=", 0.0),
 }
 
 
