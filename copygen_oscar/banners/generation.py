@@ -220,12 +220,12 @@ def process_claimed(claimed, worker_id):
                        f"All {len(texts)} candidates were rejected: {summarise(rejected)}", facts=facts)
                 continue
             try:
-                scores = fluencies(backend, [(prompt, text) for *_, text in passing])
+                fluency = fluencies(backend, [(prompt, text) for *_, text in passing])
             except BackendError:
                 raise
             except Exception:  # noqa: BLE001  (ordering only)
-                scores = None
-            kept = rank(passing, rejected, n, len(texts), scores)
+                fluency = None
+            kept = rank(passing, rejected, n, len(texts), fluency)
             variants = [(parsed, prompt, scores, verdict) for parsed, scores, verdict in kept]
             note = f"{len(rejected)} of {len(texts)} candidates rejected: {summarise(rejected)}" if rejected else ""
             if finish(campaign, worker_id, BannerCampaign.DONE, note, variants, facts, model_version):
